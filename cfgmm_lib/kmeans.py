@@ -1,0 +1,159 @@
+"""The course's K-means variant, which returns a Gaussian mixture (handout's ``kmeans.py``).
+
+Introduced in ``notebooks/01_kmeans.py``.
+
+Algorithm (step numbers as in the notebook):
+
+1. initialise with ``common.init`` (K distinct rows as means);
+2a. assign each row to its nearest mean (squared Euclidean distance, ties to
+    the lowest index): ``post`` is one-hot;
+2b. update ``p = n_hat / n``, ``mu[j]`` = mean of its rows,
+    ``var[j] = SSE_j / (d * n_hat[j])``, ``cost = sum_j SSE_j``;
+2c. stop when ``previous_cost - cost <= 1e-4``.
+
+Empty clusters: a cluster that loses all its rows keeps its previous mean and
+variance and gets ``p = 0``; it adds nothing to the cost. Nothing is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import GaussianMixture, check_matrix, check_mixture, check_post
+
+__all__ = ["estep", "mstep", "run", "squared_distances"]
+
+
+def squared_distances(X: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance of every row of X to every mean.
+
+    Computed as ``((X - mu[j])**2).sum(axis=1)`` for each component (a loop over
+    the K components, never over rows), which is exactly the course's
+    arithmetic, so ties and near-ties resolve as in the handout.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mu : array of shape (K, d)
+
+    Returns
+    -------
+    array of shape (n, K)
+    """
+    out = np.empty((X.shape[0], mu.shape[0]))
+    for j in range(mu.shape[0]):
+        out[:, j] = ((X - mu[j]) ** 2).sum(axis=1)
+    return out
+
+
+def estep(X, mixture: GaussianMixture) -> np.ndarray:
+    """Step 2a: assign each row to its nearest mean.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+        Only ``mu`` of shape (K, d) is used.
+
+    Returns
+    -------
+    post : array of shape (n, K)
+        One-hot; ties go to the lowest component index.
+    """
+    X = check_matrix(X)
+    mixture = check_mixture(mixture, X.shape[1], zero_variance=True)
+    return _assign(X, mixture.mu)
+
+
+def _assign(X: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    nearest = np.argmin(squared_distances(X, mu), axis=1)  # argmin: first index on ties
+    post = np.zeros((X.shape[0], mu.shape[0]))
+    post[np.arange(X.shape[0]), nearest] = 1.0
+    return post
+
+
+def mstep(X, post, mixture: GaussianMixture | None = None) -> tuple[GaussianMixture, float]:
+    """Step 2b: recompute the mixture from a hard assignment.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    post : array of shape (n, K)
+        One-hot assignment from ``estep``.
+    mixture : GaussianMixture, optional
+        The previous mixture; an empty cluster keeps its mean and variance from
+        it. Without it, an empty cluster raises ``ValueError``.
+
+    Returns
+    -------
+    mixture : GaussianMixture
+        ``mu`` (K, d), ``var`` (K,), ``p`` (K,).
+    cost : float
+        Total squared distance of rows to their cluster's mean.
+    """
+    X = check_matrix(X)
+    n, d = X.shape
+    if mixture is not None:
+        mixture = check_mixture(mixture, d, zero_variance=True)
+        K = mixture.mu.shape[0]
+    else:
+        K = np.shape(post)[1] if np.ndim(post) == 2 else -1
+    post = check_post(post, n, K)
+    if mixture is None and (post.sum(axis=0) == 0).any():
+        raise ValueError("a cluster has no rows; pass the previous mixture so it can keep its mean and variance")
+    prev = mixture if mixture is not None else GaussianMixture(np.zeros((K, d)), np.ones(K), np.full(K, 1 / K))
+    return _update(X, post, prev)
+
+
+def _update(X: np.ndarray, post: np.ndarray, prev: GaussianMixture) -> tuple[GaussianMixture, float]:
+    n, d = X.shape
+    K = post.shape[1]
+    n_hat = post.sum(axis=0)
+    p = n_hat / n
+    mu = prev.mu.copy()
+    var = prev.var.copy()
+    cost = 0.0
+    for j in range(K):  # loop over components only; same arithmetic as the course
+        if n_hat[j] == 0:
+            continue  # empty cluster: keep mean and variance, p = 0, no cost
+        mu[j] = post[:, j] @ X / n_hat[j]
+        sse = ((mu[j] - X) ** 2).sum(axis=1) @ post[:, j]
+        cost += sse
+        var[j] = sse / (d * n_hat[j])
+    return GaussianMixture(mu, var, p), float(cost)
+
+
+def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray, float]:
+    """Run K-means from ``mixture`` until the cost stops decreasing by more than 1e-4.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+        Initial mixture (``mu`` of shape (K, d)), e.g. from ``common.init``.
+    post : array of shape (n, K)
+        Initial assignment (unused by the algorithm, checked for shape, as in
+        the handout's signature).
+
+    Returns
+    -------
+    mixture : GaussianMixture
+    post : array of shape (n, K)
+        One-hot assignment of the last step.
+    cost : float
+        Distortion of the returned mixture.
+
+    Notes
+    -----
+    Introduced in ``notebooks/01_kmeans.py``.
+    """
+    X = check_matrix(X)
+    mixture = check_mixture(mixture, X.shape[1], zero_variance=True)
+    check_post(post, X.shape[0], mixture.mu.shape[0])
+    prev_cost = None
+    cost = None
+    while prev_cost is None or prev_cost - cost > 1e-4:
+        prev_cost = cost
+        post = _assign(X, mixture.mu)
+        mixture, cost = _update(X, post, mixture)
+    return mixture, post, cost

@@ -1,0 +1,188 @@
+"""EM for a spherical Gaussian mixture on complete data (handout's ``naive_em.py``).
+
+Introduced in ``notebooks/02_em.py``.
+
+E-step: ``post[u, j]`` proportional to ``p[j] N(x_u; mu[j], var[j] I_d)``, in
+the log domain. M-step: weighted means, weights and spherical variances.
+``run`` alternates them until ``ll - previous_ll <= 1e-6 * |ll|`` and returns
+the last mixture with the ``post`` and ``ll`` of the E-step before it, as the
+handout's reference numbers assume.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import GaussianMixture, check_matrix, check_mixture, check_post, em_iterations, log_normalize
+from .kmeans import squared_distances
+
+__all__ = ["estep", "mstep", "run", "log_joint", "trace"]
+
+
+def log_joint(X: np.ndarray, mixture: GaussianMixture) -> np.ndarray:
+    """``log p[j] + log N(x_u; mu[j], var[j] I_d)`` for every row and component.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+
+    Returns
+    -------
+    array of shape (n, K)
+        ``-inf`` where ``p[j] == 0``.
+    """
+    d = X.shape[1]
+    sq = squared_distances(X, mixture.mu)
+    with np.errstate(divide="ignore"):
+        log_p = np.log(mixture.p)
+    return log_p - 0.5 * d * np.log(2 * np.pi * mixture.var) - sq / (2 * mixture.var)
+
+
+def _estep(X: np.ndarray, mixture: GaussianMixture) -> tuple[np.ndarray, float]:
+    return log_normalize(log_joint(X, mixture))
+
+
+def estep(X, mixture: GaussianMixture) -> tuple[np.ndarray, float]:
+    """E-step: posterior responsibilities and the log-likelihood.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+        ``mu`` (K, d), ``var`` (K,), ``p`` (K,).
+
+    Returns
+    -------
+    post : array of shape (n, K)
+        ``post[u, j] = P(component j | x_u)``; each row sums to 1.
+    ll : float
+        ``sum_u log sum_j p[j] N(x_u; mu[j], var[j] I_d)``.
+    """
+    X = check_matrix(X)
+    mixture = check_mixture(mixture, X.shape[1])
+    return _estep(X, mixture)
+
+
+def _mstep(X: np.ndarray, post: np.ndarray, prev: GaussianMixture | None) -> GaussianMixture:
+    n, d = X.shape
+    n_hat = post.sum(axis=0)
+    empty = n_hat == 0
+    if empty.any() and prev is None:
+        j = int(np.argmax(empty))
+        raise ValueError(
+            f"component {j} has no responsibility left (sum of post[:, {j}] is 0); "
+            "pass the previous mixture so it can keep its mean and variance"
+        )
+    safe = np.where(empty, 1.0, n_hat)
+    mu = (post.T @ X) / safe[:, None]
+    sq = squared_distances(X, mu)
+    var = np.einsum("uj,uj->j", post, sq) / (d * safe)
+    if prev is not None:
+        mu[empty] = prev.mu[empty]
+        var[empty] = prev.var[empty]
+    if (var <= 0).any():
+        j = int(np.argmax(var <= 0))
+        raise ValueError(
+            f"component {j} collapsed onto identical points (its variance is 0); "
+            "try another seed or fewer components"
+        )
+    return GaussianMixture(mu, var, n_hat / n)
+
+
+def mstep(X, post, mixture: GaussianMixture | None = None) -> GaussianMixture:
+    """M-step: the mixture that maximises the expected log-likelihood given ``post``.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    post : array of shape (n, K)
+    mixture : GaussianMixture, optional
+        The previous mixture. A component whose responsibilities are all 0
+        keeps its mean and variance from it (and gets ``p = 0``); without it
+        such a component raises ``ValueError``.
+
+    Returns
+    -------
+    GaussianMixture
+        ``p = n_hat / n``, ``mu[j] = post[:, j] @ X / n_hat[j]``,
+        ``var[j] = sum_u post[u, j] ||x_u - mu[j]||^2 / (d n_hat[j])``.
+    """
+    X = check_matrix(X)
+    n, d = X.shape
+    if mixture is not None:
+        mixture = check_mixture(mixture, d)
+        K = mixture.mu.shape[0]
+    else:
+        K = np.shape(post)[1] if np.ndim(post) == 2 else -1
+    post = check_post(post, n, K)
+    return _mstep(X, post, mixture)
+
+
+def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray, float]:
+    """Alternate E- and M-steps until the log-likelihood improves by at most 1e-6 * |ll|.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+        Initial mixture, e.g. from ``common.init``.
+    post : array of shape (n, K)
+        Initial posteriors (checked for shape only, as in the handout).
+
+    Returns
+    -------
+    mixture : GaussianMixture
+        After the last M-step.
+    post : array of shape (n, K)
+        From the last E-step (that is, for the mixture before the last M-step).
+    ll : float
+        From the last E-step.
+
+    Notes
+    -----
+    Introduced in ``notebooks/02_em.py``.
+    """
+    X = check_matrix(X)
+    mixture = check_mixture(mixture, X.shape[1])
+    check_post(post, X.shape[0], mixture.mu.shape[0])
+    for post, ll, mixture in em_iterations(
+        lambda m: _estep(X, m), lambda post, m: _mstep(X, post, m), mixture
+    ):
+        pass
+    return mixture, post, ll
+
+
+def trace(X, mixture: GaussianMixture) -> list[dict]:
+    """Every half-step of ``run`` from ``mixture``, for replaying EM one step at a time.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    mixture : GaussianMixture
+        The initial mixture.
+
+    Returns
+    -------
+    list of dict
+        Entry 0 is the start; then alternately an E-step and an M-step. Each
+        entry has ``step`` ("init", "E" or "M"), ``iteration`` (1-based, 0 for
+        the start), ``mixture`` (current mixture), ``post`` (n, K) (current
+        responsibilities) and ``ll`` (log-likelihood of the latest E-step, None
+        before the first). The last E-step and M-step are those ``run`` returns.
+
+    Notes
+    -----
+    Introduced in ``notebooks/02_em.py`` (the EM-iteration slider).
+    """
+    X = check_matrix(X)
+    mixture = check_mixture(mixture, X.shape[1])
+    K = mixture.mu.shape[0]
+    post = np.full((X.shape[0], K), 1.0 / K)
+    steps = [dict(step="init", iteration=0, mixture=mixture, post=post, ll=None)]
+    iterations = em_iterations(lambda m: _estep(X, m), lambda post, m: _mstep(X, post, m), mixture)
+    for it, (post, ll, new) in enumerate(iterations, start=1):
+        steps.append(dict(step="E", iteration=it, mixture=mixture, post=post, ll=ll))
+        steps.append(dict(step="M", iteration=it, mixture=new, post=post, ll=ll))
+        mixture = new
+    return steps

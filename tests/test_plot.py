@@ -1,0 +1,76 @@
+"""The course's arc diagram: one pie per point, one circle per component, never shown."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+from cfgmm_lib import init, plot
+from cfgmm_lib.common import COURSE_COLORS, component_colors
+from cfgmm_lib.data import synthetic
+from cfgmm_lib.naive_em import run
+
+
+@pytest.mark.parametrize("K", [1, 3, 6, 9])
+def test_plot_draws_one_arc_per_point_and_component_and_one_circle_per_component(K):
+    X = synthetic("toy_data")
+    mixture, post = init(X, K, seed=0)
+    mixture, post, _ = run(X, mixture, post)
+    fig = plot(X, mixture, post, f"K = {K}")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    arcs = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(arcs) == 1 and len(arcs[0].get_segments()) == len(X) * K
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(circles) == K
+    np.testing.assert_allclose(sorted(c.get_radius() for c in circles), sorted(np.sqrt(mixture.var)))
+    assert len(ax.texts) == K and ax.texts[0].get_text().startswith("mu = (")
+    assert ax.get_title() == f"K = {K}"
+    assert ax.get_xlim() == (-20.0, 20.0)
+    assert len(set(map(str, component_colors(K)))) == K
+
+
+def test_arc_angles_follow_the_posteriors():
+    X = np.array([[0.0, 0.0]])
+    from cfgmm_lib import GaussianMixture
+
+    mixture = GaussianMixture(np.array([[1.0, 1.0], [-1.0, -1.0]]), np.ones(2), np.array([0.5, 0.5]))
+    fig = plot(X, mixture, np.array([[0.25, 0.75]]))
+    segs = fig.axes[0].collections[0].get_segments()
+    angle = lambda s: np.arctan2(s[:, 1], s[:, 0])  # noqa: E731
+    a0, a1 = np.unwrap(angle(segs[0])), np.unwrap(angle(segs[1]))
+    assert a0[-1] - a0[0] == pytest.approx(np.pi / 2)
+    assert a1[-1] - a1[0] == pytest.approx(3 * np.pi / 2)
+
+
+def test_plot_uses_the_given_axes_and_never_shows(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plot called plt.show()"))
+    fig, axes = plt.subplots(1, 2)
+    X = synthetic("toy_data")
+    mixture, post = init(X, 2, seed=0)
+    assert plot(X, mixture, post, "left", ax=axes[0]) is fig
+    assert axes[0].get_title() == "left" and not axes[1].collections
+    plt.close(fig)
+
+
+def test_limits_fit_data_outside_the_course_box():
+    X = synthetic("toy_data") * 5
+    mixture, post = init(X, 2, seed=0)
+    lo, hi = plot(X, mixture, post).axes[0].get_xlim()
+    assert lo < X.min() and hi > X.max()
+    lo, hi = plot(X, mixture, post, lim=(-3, 3)).axes[0].get_xlim()
+    assert (lo, hi) == (-3, 3)
+
+
+def test_course_colours_first():
+    assert component_colors(6) == list(COURSE_COLORS)
+    assert component_colors(8)[:6] == list(COURSE_COLORS)
