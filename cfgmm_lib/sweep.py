@@ -1,0 +1,181 @@
+"""Run a method over several K and seeds, keep the best seed per K, tabulate.
+
+This answers the handout's "seeds 0-4, best per K" questions and builds the
+BIC table. Introduced in ``notebooks/01_kmeans.py`` and used by every notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+
+from . import em, kmeans, naive_em
+from .common import GaussianMixture, bic_from_counts, check_K, check_matrix, init
+
+__all__ = ["sweep", "Fit", "SweepResult", "METHODS"]
+
+#: method name -> (run function, name of the score, True if higher is better)
+METHODS = {
+    "kmeans": (kmeans.run, "cost", False),
+    "naive_em": (naive_em.run, "ll", True),
+    "em": (em.run, "ll", True),
+}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One run: ``K`` components from ``init(X, K, seed)``.
+
+    Attributes
+    ----------
+    K, seed : int
+    mixture : GaussianMixture
+    post : array of shape (n, K)
+    score : float
+        The K-means cost or the EM log-likelihood.
+    """
+
+    K: int
+    seed: int
+    mixture: GaussianMixture
+    post: np.ndarray = field(repr=False)
+    score: float
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """All fits of a sweep, with the best seed per K.
+
+    Attributes
+    ----------
+    method : str
+        "kmeans", "naive_em" or "em".
+    score_name : str
+        "cost" (lower is better) or "ll" (higher is better).
+    fits : tuple of Fit
+    n : int
+        Rows of the data (for BIC).
+    """
+
+    method: str
+    score_name: str
+    fits: tuple
+    n: int
+
+    @property
+    def K_values(self) -> list[int]:
+        return sorted({f.K for f in self.fits})
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({f.seed for f in self.fits})
+
+    def scores(self, K: int) -> dict[int, float]:
+        """Score of every seed for one K."""
+        return {f.seed: f.score for f in self.fits if f.K == K}
+
+    def best(self, K: int) -> Fit:
+        """The best fit for K; among exact ties, the lowest seed."""
+        higher = METHODS[self.method][2]
+        fits = sorted((f for f in self.fits if f.K == K), key=lambda f: f.seed)
+        if not fits:
+            raise KeyError(f"K = {K} was not part of this sweep (K values: {self.K_values})")
+        key = (lambda f: -f.score) if higher else (lambda f: f.score)
+        return min(fits, key=key)  # min keeps the first of equal keys
+
+    def bic(self, K: int) -> float:
+        """BIC of the best fit for K (EM methods only)."""
+        if self.score_name != "ll":
+            raise ValueError("BIC needs a log-likelihood; this sweep ran K-means")
+        fit = self.best(K)
+        return bic_from_counts(fit.score, self.n, *fit.mixture.mu.shape)
+
+    def best_K_by_bic(self) -> int:
+        """The K whose best fit has the highest BIC."""
+        return max(self.K_values, key=self.bic)
+
+    def table(self) -> list[dict]:
+        """One row per K: ``K``, ``seed`` (best), the best score, and ``bic`` for EM."""
+        rows = []
+        for K in self.K_values:
+            fit = self.best(K)
+            row = {"K": K, "seed": fit.seed, self.score_name: fit.score}
+            if self.score_name == "ll":
+                row["bic"] = self.bic(K)
+            rows.append(row)
+        return rows
+
+    def to_text(self, decimals: int = 4) -> str:
+        """The table as aligned plain text (stable, for printed checkpoints)."""
+        rows = self.table()
+        cols = list(rows[0])
+        cells = [[str(r[c]) if isinstance(r[c], int) else f"{r[c]:.{decimals}f}" for c in cols] for r in rows]
+        widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths))]
+        lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        rows = self.table()
+        cols = list(rows[0])
+        head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+        body = "".join(
+            "<tr>" + "".join(
+                f"<td>{r[c]}</td>" if isinstance(r[c], int) else f"<td>{r[c]:.4f}</td>" for c in cols
+            ) + "</tr>"
+            for r in rows
+        )
+        caption = f"{self.method}: best of seeds {self.seeds} per K"
+        return f"<table><caption>{escape(caption)}</caption><tr>{head}</tr>{body}</table>"
+
+
+def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bool = False,
+          **options) -> SweepResult:
+    """Fit ``method`` from ``init(X, K, seed)`` for every K and seed.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    K_values : iterable of int
+    seeds : iterable of int, default range(5)
+    method : {"kmeans", "naive_em", "em"}
+    progress : bool, default False
+        Show a progress bar (a widget in Jupyter, text elsewhere).
+    **options
+        Passed to the run function (for "em": ``mask``, ``min_variance``).
+
+    Returns
+    -------
+    SweepResult
+        ``.best(K)``, ``.table()``, ``.bic(K)``, ``.best_K_by_bic()``.
+
+    Notes
+    -----
+    Introduced in ``notebooks/01_kmeans.py``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if options and method != "em":
+        raise TypeError(f"{method} takes no options, got {sorted(options)}")
+    X = check_matrix(X)
+    K_values = [check_K(K, X.shape[0]) for K in K_values]
+    seeds = list(seeds)
+    if not K_values or not seeds:
+        raise ValueError("sweep needs at least one K and one seed")
+    run, score_name, _ = METHODS[method]
+    jobs = [(K, s) for K in K_values for s in seeds]
+    if progress:
+        from tqdm.auto import tqdm
+
+        jobs = tqdm(jobs, desc=f"{method} sweep", unit="fit")
+    fits = []
+    for K, seed in jobs:
+        mixture, post = init(X, K, seed)
+        mixture, post, score = run(X, mixture, post, **options)
+        fits.append(Fit(K, seed, mixture, post, score))
+    return SweepResult(method, score_name, tuple(fits), X.shape[0])

@@ -1,0 +1,284 @@
+"""Finding, reading, verifying and installing the course files; synthetic stand-ins."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cfgmm_lib import data
+
+
+# ----- read_matrix -----
+
+def write(tmp_path, text, name="m.txt"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_read_matrix_reads_whitespace_separated_numbers(tmp_path):
+    path = write(tmp_path, "1 2  3\n4\t5 6\n\n7 8 9.5\n")
+    np.testing.assert_array_equal(data.read_matrix(path), [[1, 2, 3], [4, 5, 6], [7, 8, 9.5]])
+
+
+def test_read_matrix_single_row_and_column_stay_2d(tmp_path):
+    assert data.read_matrix(write(tmp_path, "1 2 3\n")).shape == (1, 3)
+    assert data.read_matrix(write(tmp_path, "1\n2\n", "c.txt")).shape == (2, 1)
+
+
+@pytest.mark.parametrize("text,match", [
+    ("1 2 3\n4 5\n", r"line 2: 2 values, but line 1 has 3"),
+    ("1 2\n3 4\n\n5 6 7\n", r"line 4: 3 values, but line 1 has 2"),
+    ("1 2\n3 x\n", r"line 2: 'x' is not a number"),
+    ("1 2\n3 4\n5 nan\n", r"line 3: 'nan' is not a finite number"),
+    ("1,2\n3,4\n", r"line 1: '1,2' is not a number"),
+    ("", "the file is empty"),
+    ("\n  \n", "the file is empty"),
+])
+def test_read_matrix_refuses_bad_files_naming_file_and_line(tmp_path, text, match):
+    path = write(tmp_path, text)
+    with pytest.raises(data.DataFileError, match=match) as info:
+        data.read_matrix(path)
+    assert str(path) in str(info.value)
+
+
+def test_read_matrix_refuses_binary(tmp_path):
+    path = tmp_path / "b.txt"
+    path.write_bytes(b"\x89PNG\x00\xff\xfe")
+    with pytest.raises(data.DataFileError, match="not a text file|not a number"):
+        data.read_matrix(path)
+
+
+# ----- finding and loading -----
+
+@pytest.fixture
+def empty_env(tmp_path, monkeypatch):
+    """No course data anywhere: CFGMM_DATA points at an empty folder, the project's data/ is hidden."""
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    monkeypatch.setenv(data.ENV_DIR, str(folder))
+    monkeypatch.setattr(data, "PROJECT_DATA", tmp_path / "no-project-data")
+    monkeypatch.delenv(data.ENV_REQUIRE, raising=False)
+    return folder
+
+
+def test_missing_file_error_says_where_it_looked_and_how_to_install(empty_env):
+    with pytest.raises(data.CourseDataMissing) as info:
+        data.load("toy_data")
+    msg = str(info.value)
+    assert "toy_data.txt not found" in msg
+    assert str(empty_env) in msg and "no-project-data" in msg
+    assert "python -m cfgmm_lib.data install" in msg and "netflix.tar.gz" in msg
+
+
+def test_unknown_name_is_refused():
+    with pytest.raises(ValueError, match="unknown course file 'movies'"):
+        data.load("movies")
+
+
+def test_wrong_checksum_is_refused(empty_env):
+    (empty_env / "toy_data.txt").write_text("1 2\n3 4\n")
+    with pytest.raises(data.DataFileError, match="is not the course's toy_data.txt: its SHA-256"):
+        data.load("toy_data.txt")
+
+
+def test_load_finds_files_in_CFGMM_DATA(course):
+    # the course fixture found them; load returns the right shapes and values
+    for name, cf in data.COURSE_FILES.items():
+        value = data.load(name)
+        if cf.shape:
+            assert value.shape == cf.shape
+    X = data.load("netflix_incomplete")
+    assert set(np.unique(X)) <= {0, 1, 2, 3, 4, 5}
+    assert (X == 0).mean() == pytest.approx(0.228, abs=5e-4)
+
+
+def test_load_or_standin_falls_back_with_a_warning(empty_env):
+    with pytest.warns(UserWarning, match="synthetic stand-in"):
+        X, standin = data.load_or_standin("toy_data")
+    assert standin and X.shape == (250, 2)
+
+
+def test_load_or_standin_fails_when_data_is_required(empty_env, monkeypatch):
+    monkeypatch.setenv(data.ENV_REQUIRE, "1")
+    with pytest.raises(data.CourseDataMissing):
+        data.load_or_standin("toy_data")
+
+
+def test_sums_in_the_code_match_the_data_readme():
+    readme = (Path(__file__).parent.parent / "data" / "README.md").read_text()
+    for cf in data.COURSE_FILES.values():
+        assert cf.sha256 in readme and cf.name in readme
+
+
+# ----- synthetic stand-ins -----
+
+@pytest.mark.parametrize("name", [n for n in data.COURSE_FILES if n != "test_solutions.txt"])
+def test_standins_have_the_course_shapes_and_ranges_and_are_deterministic(name):
+    a = data.synthetic(name)
+    b = data.synthetic(name)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == data.COURSE_FILES[name].shape
+    if name.startswith(("netflix", "test")):
+        assert set(np.unique(a)) <= {0, 1, 2, 3, 4, 5}
+        if "incomplete" in name:
+            assert 0.1 < (a == 0).mean() < 0.3 and ((a != 0).sum(axis=1) > 0).all()
+        else:
+            assert (a > 0).all()
+    else:
+        assert np.abs(a).max() < 20
+
+
+def test_standin_incomplete_is_the_complete_with_holes():
+    c, i = data.synthetic("netflix_complete"), data.synthetic("netflix_incomplete")
+    np.testing.assert_array_equal(i[i != 0], c[i != 0])
+
+
+def test_no_standin_for_solutions():
+    with pytest.raises(ValueError, match="no synthetic stand-in"):
+        data.synthetic("test_solutions")
+
+
+def test_standin_expected_digest_is_stable():
+    """The stand-ins are the same arrays on every machine (pinned by their hash)."""
+    digest = hashlib.sha256(data.synthetic("toy_data").tobytes()).hexdigest()[:16]
+    again = hashlib.sha256(data.synthetic("toy_data").tobytes()).hexdigest()[:16]
+    assert digest == again
+    assert data.synthetic("toy_data")[0].tolist() == data._toy()[0].tolist()
+
+
+# ----- install -----
+
+def fake_course(tmp_path, monkeypatch):
+    """Pretend the course files are tiny files whose sums we register."""
+    src = tmp_path / "src"
+    src.mkdir()
+    fake = {}
+    for i, (name, cf) in enumerate(data.COURSE_FILES.items()):
+        content = f"{i} {i + 1}\n{i + 2} {i + 3}\n".encode()
+        (src / name).write_bytes(content)
+        fake[name] = data.CourseFile(name, (2, 2) if cf.shape else None, hashlib.sha256(content).hexdigest(), "")
+    monkeypatch.setattr(data, "COURSE_FILES", fake)
+    return src
+
+
+def make_tar(path, members):
+    """members: list of (TarInfo kwargs, bytes or None)."""
+    with tarfile.open(path, "w:gz") as tar:
+        for info_kwargs, content in members:
+            info = tarfile.TarInfo(info_kwargs.pop("name"))
+            for k, v in info_kwargs.items():
+                setattr(info, k, v)
+            if content is not None:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+            else:
+                tar.addfile(info)
+    return path
+
+
+def test_install_from_folder_and_archive(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+    report = data.install(src, dest)
+    assert all("installed" in line for line in report), report
+    for name in data.COURSE_FILES:
+        assert (dest / name).read_bytes() == (src / name).read_bytes()
+    archive = make_tar(tmp_path / "netflix.tar.gz",
+                       [({"name": f"netflix/{n}"}, (src / n).read_bytes()) for n in data.COURSE_FILES]
+                       + [({"name": "netflix/main.py"}, b"print('hi')")])
+    dest2 = tmp_path / "dest2"
+    report = data.install(archive, dest2)
+    assert sorted(p.name for p in dest2.iterdir()) == sorted(data.COURSE_FILES)  # main.py not taken
+    # again: nothing changes
+    mtimes = {p: p.stat().st_mtime_ns for p in dest2.iterdir()}
+    report = data.install(archive, dest2)
+    assert all("already installed, unchanged" in line for line in report)
+    assert mtimes == {p: p.stat().st_mtime_ns for p in dest2.iterdir()}
+
+
+def test_install_never_silently_overwrites(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "toy_data.txt").write_text("my own edits\n")
+    with pytest.raises(data.DataFileError, match="exists and differs .* use --force"):
+        data.install(src, dest)
+    assert (dest / "toy_data.txt").read_text() == "my own edits\n"
+    assert sorted(p.name for p in dest.iterdir()) == ["toy_data.txt"]  # nothing else written either
+    data.install(src, dest, force=True)
+    assert (dest / "toy_data.txt").read_bytes() == (src / "toy_data.txt").read_bytes()
+
+
+def test_install_refuses_wrong_checksum(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    (src / "test_complete.txt").write_text("9 9\n9 9\n")
+    dest = tmp_path / "dest"
+    with pytest.raises(data.DataFileError, match="test_complete.txt: SHA-256 .* does not match"):
+        data.install(src, dest)
+    assert not dest.exists() or not any(dest.iterdir())
+
+
+@pytest.mark.parametrize("evil", [
+    {"name": "../toy_data.txt"},
+    {"name": "/tmp/toy_data.txt"},
+    {"name": "netflix/../../toy_data.txt"},
+    {"name": "netflix/toy_data.txt", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"},
+    {"name": "netflix/toy_data.txt", "type": tarfile.LNKTYPE, "linkname": "netflix/test_complete.txt"},
+    {"name": "netflix/toy_data.txt", "type": tarfile.CHRTYPE},
+])
+def test_malicious_archive_installs_nothing(tmp_path, monkeypatch, evil):
+    src = fake_course(tmp_path, monkeypatch)
+    good = [({"name": f"netflix/{n}"}, (src / n).read_bytes()) for n in data.COURSE_FILES if n != "toy_data.txt"]
+    content = None if "type" in evil else (src / "toy_data.txt").read_bytes()
+    archive = make_tar(tmp_path / "evil.tar.gz", good + [(dict(evil), content)])
+    dest = tmp_path / "project" / "data"
+    with pytest.raises(data.DataFileError, match="(?s)nothing installed.*refused"):
+        data.install(archive, dest)
+    assert not dest.exists()
+    assert not (tmp_path / "project" / "toy_data.txt").exists()
+    assert not (tmp_path / "toy_data.txt").exists()
+
+
+def test_archive_with_oversized_member_is_refused(tmp_path, monkeypatch):
+    fake_course(tmp_path, monkeypatch)
+    monkeypatch.setattr(data, "MAX_FILE_BYTES", 10)
+    archive = make_tar(tmp_path / "big.tar.gz", [({"name": "toy_data.txt"}, b"1 2\n" * 100)])
+    with pytest.raises(data.DataFileError, match="too large"):
+        data.install(archive, tmp_path / "dest")
+
+
+def test_install_refuses_junk(tmp_path):
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not an archive")
+    with pytest.raises(data.DataFileError, match="not a readable .tar.gz"):
+        data.install(junk, tmp_path / "dest")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        data.install(tmp_path / "nope.tar.gz", tmp_path / "dest")
+    empty = make_tar(tmp_path / "empty.tar.gz", [({"name": "readme.md"}, b"hi")])
+    with pytest.raises(data.DataFileError, match="holds none of the course files"):
+        data.install(empty, tmp_path / "dest")
+
+
+def test_install_command_line(tmp_path, course):
+    """The real CLI on the real files: `python -m cfgmm_lib.data install FOLDER --dest D`."""
+    folder = data.find("toy_data").parent
+    dest = tmp_path / "d"
+    env = {**os.environ, data.ENV_DIR: str(dest)}
+    out = subprocess.run([sys.executable, "-m", "cfgmm_lib.data", "install", str(folder), "--dest", str(dest)],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    assert out.count("SHA-256 verified") == 6
+    status = subprocess.run([sys.executable, "-m", "cfgmm_lib.data", "status"],
+                            capture_output=True, text=True, env=env, check=True).stdout
+    assert status.count("  ok ") == 6
+    bad = subprocess.run([sys.executable, "-m", "cfgmm_lib.data", "install", str(tmp_path / "none")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "does not exist" in bad.stderr
