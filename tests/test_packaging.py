@@ -1,0 +1,78 @@
+"""The set-up files agree with each other: pyproject.toml, environment.yml, Makefile, CI, README."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split(requirement: str) -> tuple[str, str]:
+    requirement = requirement.split(";")[0]  # environment markers are pip-only
+    m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", requirement)
+    assert m, requirement
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += extra
+    return dict(_split(r) for r in reqs)
+
+
+def environment_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    reqs = []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            reqs += [r for r in dep["pip"] if not r.startswith("-e")]
+        else:
+            reqs.append(dep)
+    return {k: v for k, v in map(_split, reqs) if k not in ("python", "pip")}
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    assert environment_requirements() == pyproject_requirements()
+
+
+def test_python_floor_agrees():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "python" + project["requires-python"] in env["dependencies"]
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```(?:bash|sh)?\n(.*?)```", readme, re.S).group(1)
+    assert [line.split("#")[0].strip() for line in first_block.strip().splitlines()] == ["make lab", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^\s*make test\b", ci, re.M)
+    assert "CFGMM_REQUIRE_COURSE_DATA=1" in ci
+
+
+def test_makefile_targets_exist():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "bench"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_course_files_are_ignored_and_not_tracked():
+    import subprocess
+
+    gitignore = (ROOT / ".gitignore").read_text()
+    assert "data/*.txt" in gitignore.splitlines()
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    course = {"toy_data.txt", "test_incomplete.txt", "test_complete.txt", "test_solutions.txt",
+              "netflix_incomplete.txt", "netflix_complete.txt"}
+    assert not [f for f in tracked.splitlines() if Path(f).name in course]
