@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["GaussianMixture", "init", "bic", "rmse", "plot", "COURSE_COLORS"]
+__all__ = ["GaussianMixture", "ComponentCollapse", "init", "bic", "rmse", "plot", "COURSE_COLORS"]
 
 
 class GaussianMixture(NamedTuple):
@@ -31,6 +31,26 @@ class GaussianMixture(NamedTuple):
     mu: np.ndarray
     var: np.ndarray
     p: np.ndarray
+
+
+class ComponentCollapse(ValueError):
+    """EM without a variance floor shrank a component onto identical points (variance 0).
+
+    The likelihood of such a mixture is unbounded, so the run has no sensible
+    result. ``sweep`` records the run as failed and keeps the other seeds.
+
+    Attributes
+    ----------
+    component : int
+        The index of the component that collapsed.
+    """
+
+    def __init__(self, component: int):
+        self.component = component
+        super().__init__(
+            f"component {component} collapsed onto identical points (its variance is 0): the likelihood is "
+            "unbounded there; try another seed or fewer components"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -356,9 +376,10 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     title : str
     ax : matplotlib Axes, optional
         Draw here; by default a new ``Figure`` (not registered with pyplot) is made.
-    lim : (float, float), optional
+    lim : (float, float) or "data", optional
         Limits of both axes. By default the course's ``(-20, 20)`` when the
-        points and circles fit inside it, otherwise limits that fit the data.
+        points and circles fit inside it, otherwise limits that fit the data;
+        ``"data"`` always fits the data (a closer look).
 
     Returns
     -------
@@ -389,10 +410,10 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     colors = component_colors(K)
     sigma = np.sqrt(mixture.var)
 
-    if lim is None:
+    if lim is None or (isinstance(lim, str) and lim == "data"):
         lo = min(X.min(), (mixture.mu - sigma[:, None]).min())
         hi = max(X.max(), (mixture.mu + sigma[:, None]).max())
-        if -20 <= lo and hi <= 20:
+        if lim is None and -20 <= lo and hi <= 20:
             lim = (-20.0, 20.0)
         else:
             pad = 0.05 * (hi - lo)

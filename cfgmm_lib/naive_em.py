@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import GaussianMixture, check_matrix, check_mixture, check_post, em_iterations, log_normalize
+from .common import (ComponentCollapse, GaussianMixture, check_matrix, check_mixture, check_post, em_iterations,
+                     log_normalize)
 from .kmeans import squared_distances
 
 __all__ = ["estep", "mstep", "run", "log_joint", "trace"]
@@ -82,11 +83,7 @@ def _mstep(X: np.ndarray, post: np.ndarray, prev: GaussianMixture | None) -> Gau
         mu[empty] = prev.mu[empty]
         var[empty] = prev.var[empty]
     if (var <= 0).any():
-        j = int(np.argmax(var <= 0))
-        raise ValueError(
-            f"component {j} collapsed onto identical points (its variance is 0); "
-            "try another seed or fewer components"
-        )
+        raise ComponentCollapse(int(np.argmax(var <= 0)))
     return GaussianMixture(mu, var, n_hat / n)
 
 
@@ -107,6 +104,11 @@ def mstep(X, post, mixture: GaussianMixture | None = None) -> GaussianMixture:
     GaussianMixture
         ``p = n_hat / n``, ``mu[j] = post[:, j] @ X / n_hat[j]``,
         ``var[j] = sum_u post[u, j] ||x_u - mu[j]||^2 / (d n_hat[j])``.
+
+    Raises
+    ------
+    ComponentCollapse
+        When a variance comes out as 0 (a component on identical points).
     """
     X = check_matrix(X)
     n, d = X.shape
@@ -170,6 +172,8 @@ def trace(X, mixture: GaussianMixture) -> list[dict]:
         the start), ``mixture`` (current mixture), ``post`` (n, K) (current
         responsibilities) and ``ll`` (log-likelihood of the latest E-step, None
         before the first). The last E-step and M-step are those ``run`` returns.
+        If a component collapses, the trace ends with an entry whose ``step``
+        is "collapsed" and whose ``error`` says which component.
 
     Notes
     -----
@@ -180,9 +184,20 @@ def trace(X, mixture: GaussianMixture) -> list[dict]:
     K = mixture.mu.shape[0]
     post = np.full((X.shape[0], K), 1.0 / K)
     steps = [dict(step="init", iteration=0, mixture=mixture, post=post, ll=None)]
-    iterations = em_iterations(lambda m: _estep(X, m), lambda post, m: _mstep(X, post, m), mixture)
-    for it, (post, ll, new) in enumerate(iterations, start=1):
-        steps.append(dict(step="E", iteration=it, mixture=mixture, post=post, ll=ll))
-        steps.append(dict(step="M", iteration=it, mixture=new, post=post, ll=ll))
-        mixture = new
+    last = {}
+
+    def estep_(m):
+        last["post"], last["ll"] = _estep(X, m)
+        return last["post"], last["ll"]
+
+    iterations = em_iterations(estep_, lambda post, m: _mstep(X, post, m), mixture)
+    it = 0
+    try:
+        for it, (post, ll, new) in enumerate(iterations, start=1):
+            steps.append(dict(step="E", iteration=it, mixture=mixture, post=post, ll=ll))
+            steps.append(dict(step="M", iteration=it, mixture=new, post=post, ll=ll))
+            mixture = new
+    except ComponentCollapse as exc:
+        steps.append(dict(step="collapsed", iteration=it + 1, mixture=mixture, post=last["post"], ll=last["ll"],
+                          error=str(exc)))
     return steps

@@ -12,7 +12,7 @@ from html import escape
 import numpy as np
 
 from . import em, kmeans, naive_em
-from .common import GaussianMixture, bic_from_counts, check_K, check_matrix, init
+from .common import ComponentCollapse, GaussianMixture, bic_from_counts, check_K, check_matrix, init
 
 __all__ = ["sweep", "Fit", "SweepResult", "METHODS"]
 
@@ -31,17 +31,20 @@ class Fit:
     Attributes
     ----------
     K, seed : int
-    mixture : GaussianMixture
-    post : array of shape (n, K)
+    mixture : GaussianMixture or None
+    post : array of shape (n, K) or None
     score : float
-        The K-means cost or the EM log-likelihood.
+        The K-means cost or the EM log-likelihood; NaN when the run failed.
+    error : str or None
+        Why the run failed (naive EM: a component collapsed onto identical points).
     """
 
     K: int
     seed: int
-    mixture: GaussianMixture
-    post: np.ndarray = field(repr=False)
+    mixture: GaussianMixture | None
+    post: np.ndarray | None = field(repr=False)
     score: float
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,19 @@ class SweepResult:
         """Score of every seed for one K."""
         return {f.seed: f.score for f in self.fits if f.K == K}
 
+    def failed(self, K: int) -> dict[int, str]:
+        """Seeds whose run failed for K, with the reason."""
+        return {f.seed: f.error for f in self.fits if f.K == K and f.error}
+
     def best(self, K: int) -> Fit:
-        """The best fit for K; among exact ties, the lowest seed."""
+        """The best fit for K; among exact ties, the lowest seed. Failed runs are skipped."""
         higher = METHODS[self.method][2]
-        fits = sorted((f for f in self.fits if f.K == K), key=lambda f: f.seed)
-        if not fits:
+        all_fits = sorted((f for f in self.fits if f.K == K), key=lambda f: f.seed)
+        if not all_fits:
             raise KeyError(f"K = {K} was not part of this sweep (K values: {self.K_values})")
+        fits = [f for f in all_fits if f.error is None]
+        if not fits:
+            raise ValueError(f"every run failed for K = {K}: {all_fits[0].error}")
         key = (lambda f: -f.score) if higher else (lambda f: f.score)
         return min(fits, key=key)  # min keeps the first of equal keys
 
@@ -97,13 +107,16 @@ class SweepResult:
         return max(self.K_values, key=self.bic)
 
     def table(self) -> list[dict]:
-        """One row per K: ``K``, ``seed`` (best), the best score, and ``bic`` for EM."""
+        """One row per K: ``K``, ``seed`` (best), the best score, ``bic`` for EM, and ``failed``
+        (how many seeds failed) when any run failed."""
         rows = []
         for K in self.K_values:
             fit = self.best(K)
             row = {"K": K, "seed": fit.seed, self.score_name: fit.score}
             if self.score_name == "ll":
                 row["bic"] = self.bic(K)
+            if any(f.error for f in self.fits):
+                row["failed"] = len(self.failed(K))
             rows.append(row)
         return rows
 
@@ -152,7 +165,9 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
     Returns
     -------
     SweepResult
-        ``.best(K)``, ``.table()``, ``.bic(K)``, ``.best_K_by_bic()``.
+        ``.best(K)``, ``.table()``, ``.bic(K)``, ``.best_K_by_bic()``. A naive-EM run
+        whose component collapses onto identical points is recorded as failed
+        (``.failed(K)``) and left out of ``.best(K)``.
 
     Notes
     -----
@@ -176,6 +191,10 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
     fits = []
     for K, seed in jobs:
         mixture, post = init(X, K, seed)
-        mixture, post, score = run(X, mixture, post, **options)
+        try:
+            mixture, post, score = run(X, mixture, post, **options)
+        except ComponentCollapse as exc:  # a degenerate run: recorded, and left out of best()
+            fits.append(Fit(K, seed, None, None, float("nan"), str(exc)))
+            continue
         fits.append(Fit(K, seed, mixture, post, score))
     return SweepResult(method, score_name, tuple(fits), X.shape[0])

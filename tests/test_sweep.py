@@ -69,3 +69,17 @@ def test_unknown_K_is_a_clear_error(toy):
     result = sweep(toy, [1], [0], method="kmeans")
     with pytest.raises(KeyError, match="K = 5 was not part of this sweep"):
         result.best(5)
+
+
+def test_collapsed_runs_are_recorded_and_skipped():
+    # 12 points, K = 4: some starts let a component shrink onto a single point, others do not
+    points = np.round(np.random.default_rng(0).normal(size=(12, 2)), 1)
+    result = sweep(points, [4], range(20), method="naive_em")
+    failed = result.failed(4)
+    assert 0 < len(failed) < 20 and all("collapsed" in why for why in failed.values())
+    best = result.best(4)
+    assert best.error is None and best.seed not in failed and np.isfinite(best.score)
+    assert np.isnan(result.scores(4)[next(iter(failed))])
+    assert result.table()[0]["failed"] == len(failed)
+    with pytest.raises(ValueError, match="every run failed for K = 4"):
+        sweep(points, [4], sorted(failed)[:2], method="naive_em").best(4)
