@@ -7,11 +7,13 @@ Introduced in ``notebooks/00_start_here.py``.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 
 from .data import Printed
 
-__all__ = ["agrees_to_printed", "checkpoint", "CheckpointError"]
+__all__ = ["agrees_to_printed", "checkpoint", "CheckpointError", "data_banner"]
 
 
 class CheckpointError(AssertionError):
@@ -37,7 +39,9 @@ def agrees_to_printed(ours, printed: Printed) -> bool:
 
 
 def _fmt(value, decimals: int) -> str:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, str):
         return value
@@ -45,7 +49,7 @@ def _fmt(value, decimals: int) -> str:
 
 
 def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | None = None,
-               tol: float | None = None, standin: bool = False) -> bool:
+               tol: float | None = None, standin: bool = False, source: str = "handout") -> None:
     """Print the handout's value beside ours and assert that they agree.
 
     Parameters
@@ -65,11 +69,8 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     standin : bool, default False
         The data are synthetic stand-ins: print ours, say the handout's value
         does not apply, and assert nothing.
-
-    Returns
-    -------
-    bool
-        True when checked and in agreement (False when ``standin``).
+    source : str, default "handout"
+        Where the reference value comes from, as printed ("handout", "SPEC", "expected").
 
     Raises
     ------
@@ -77,18 +78,43 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         When they disagree.
     """
     if standin:
-        print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the handout's {_fmt(handout, decimals)} "
+        print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the {source}'s {_fmt(handout, decimals)} "
               "applies to the course data only)")
-        return False
-    if isinstance(handout, (str, int, np.integer)) and not isinstance(handout, float):
+        return
+    if isinstance(handout, (str, bool, int, np.integer, np.bool_)):
         ok = handout == ours
     else:
         limit = tol if tol is not None else 0.5 * 10.0**-decimals
         if rel is not None:
             limit = max(limit if tol is not None else 0.0, rel * abs(float(handout)))
         ok = abs(float(ours) - float(handout)) <= limit
-    print(f"{label}: handout {_fmt(handout, decimals)} | ours {_fmt(ours, decimals)} | "
+    print(f"{label}: {source} {_fmt(handout, decimals)} | ours {_fmt(ours, decimals)} | "
           f"{'agree' if ok else 'DISAGREE'}")
     if not ok:
-        raise CheckpointError(f"{label}: the handout has {handout!r}, we have {ours!r}")
-    return True
+        raise CheckpointError(f"{label}: the {source} has {handout!r}, we have {ours!r}")
+
+
+def data_banner(standin: bool, names=()) -> None:
+    """Show which data a notebook runs on: a visible warning when it is the synthetic stand-ins.
+
+    Parameters
+    ----------
+    standin : bool
+        True when any of the data are synthetic stand-ins.
+    names : iterable of str
+        The course files the notebook uses.
+    """
+    from IPython.display import HTML, display
+
+    names = ", ".join(names)
+    if standin:
+        display(HTML(
+            '<div style="border: 3px solid #d9534f; background: #fdf0f0; padding: 0.6em 1em; '
+            'font-size: 1.1em"><b>&#9888; Synthetic stand-in data.</b> The course files '
+            f"({escape(names)}) are not installed, so this notebook runs on planted-mixture stand-ins of "
+            "the same shapes. Every step works, but the numbers will not match the handout and the "
+            "checkpoints only print ours. To install the course files, see <code>data/README.md</code> "
+            "(<code>python -m cfgmm_lib.data install netflix.tar.gz</code>).</div>"
+        ))
+    else:
+        display(HTML(f"<div style='color: #3c763d'>&#10004; Course data: {escape(names)} (SHA-256 verified).</div>"))

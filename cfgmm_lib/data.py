@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "COURSE_FILES", "CourseDataMissing", "DataFileError", "data_dirs", "find", "load",
     "read_matrix", "parse_solutions", "install", "synthetic", "load_or_standin",
-    "course_data_available", "status",
+    "course_data_available", "using_standins", "status",
 ]
 
 #: The project's own data folder (beside the package in a checkout).
@@ -39,6 +39,8 @@ PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 ENV_DIR = "CFGMM_DATA"
 #: When set to 1, a missing course file is an error instead of a reason to use a stand-in.
 ENV_REQUIRE = "CFGMM_REQUIRE_COURSE_DATA"
+#: When set to 1, ``load_or_standin`` uses the stand-ins even where the course files are installed.
+ENV_FORCE_STANDIN = "CFGMM_FORCE_STANDIN"
 #: Largest file the installer will read from an archive (the biggest course file is 2.9 MB).
 MAX_FILE_BYTES = 16 * 2**20
 
@@ -397,9 +399,33 @@ def synthetic(name: str) -> np.ndarray:
     return complete if stem.endswith("_complete") else incomplete
 
 
+def _switch(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def require_course_data() -> bool:
     """True when ``CFGMM_REQUIRE_COURSE_DATA=1``: missing course data is then an error."""
-    return os.environ.get(ENV_REQUIRE, "") not in ("", "0")
+    return _switch(ENV_REQUIRE)
+
+
+def using_standins() -> bool:
+    """True when ``load_or_standin`` will give stand-ins (forced, or course files missing).
+
+    Raises
+    ------
+    CourseDataMissing
+        When files are missing and ``CFGMM_REQUIRE_COURSE_DATA=1``.
+    """
+    if _switch(ENV_FORCE_STANDIN):
+        return True
+    for name in COURSE_FILES:
+        try:
+            find(name)
+        except CourseDataMissing:
+            if require_course_data():
+                raise
+            return True
+    return False
 
 
 def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
@@ -407,7 +433,7 @@ def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
 
     Returns
     -------
-    X : array
+    X : array, or for ``test_solutions`` the parsed dict (None when stand-ins are used)
     is_standin : bool
         True when X is synthetic: numbers computed from it will not match the handout.
 
@@ -415,18 +441,27 @@ def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
     ------
     CourseDataMissing
         Instead of falling back, when ``CFGMM_REQUIRE_COURSE_DATA=1``.
+
+    Notes
+    -----
+    ``CFGMM_FORCE_STANDIN=1`` uses the stand-ins even where the course files
+    are installed (the tests run every notebook that way).
     """
-    try:
-        return load(name), False
-    except CourseDataMissing:
-        if require_course_data():
-            raise
-        warnings.warn(
-            f"course file {_canonical(name).name} not found: using a synthetic stand-in; "
-            "numbers will not match the handout",
-            stacklevel=2,
-        )
-        return synthetic(name), True
+    cf = _canonical(name)
+    if _switch(ENV_FORCE_STANDIN):
+        why = f"{ENV_FORCE_STANDIN}=1"
+    else:
+        try:
+            return load(name), False
+        except CourseDataMissing:
+            if require_course_data():
+                raise
+            why = f"course file {cf.name} not found"
+    if cf.shape is None:
+        return None, True
+    warnings.warn(f"{why}: using a synthetic stand-in for {cf.name}; numbers will not match the handout",
+                  stacklevel=2)
+    return synthetic(name), True
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,292 @@
+"""Sliders that redraw the course's arc diagrams (notebooks 01 and 02).
+
+The drawing is done by pure functions that take a fit (or a trace) and return
+a matplotlib ``Figure``; the ``Explorer`` only wires ipywidgets sliders to one
+of them and shows the result as a single PNG image. Fits and EM traces are
+computed once per (method, K, seed) and cached, so moving a slider back and
+forth only redraws.
+
+Introduced in ``notebooks/01_kmeans.py`` (``kmeans_explorer``) and
+``notebooks/02_em.py`` (``compare_explorer``, ``em_steps_explorer``).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .common import ComponentCollapse, GaussianMixture, check_matrix, init, plot
+from .naive_em import trace as em_trace
+from .sweep import METHODS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FitCache", "fit_figure", "compare_figure", "step_figure", "figure_png", "Explorer",
+    "kmeans_explorer", "compare_explorer", "em_steps_explorer",
+]
+
+LABELS = {"kmeans": "K-means", "naive_em": "EM"}
+
+
+class FitCache:
+    """Fits and EM traces of one data set, each computed once.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    """
+
+    def __init__(self, X):
+        self.X = check_matrix(X)
+        self._fits: dict = {}
+        self._traces: dict = {}
+
+    def fit(self, method: str, K: int, seed: int) -> tuple[GaussianMixture, np.ndarray, float] | str:
+        """``run`` of ``method`` ("kmeans" or "naive_em") from ``init(X, K, seed)``: (mixture, post, score).
+
+        A run whose component collapses gives the reason (a str) instead.
+        """
+        key = (method, K, seed)
+        if key not in self._fits:
+            run = METHODS[method][0]
+            try:
+                self._fits[key] = run(self.X, *init(self.X, K, seed))
+            except ComponentCollapse as exc:
+                self._fits[key] = str(exc)
+        return self._fits[key]
+
+    def trace(self, K: int, seed: int) -> list[dict]:
+        """Every half-step of naive EM from ``init(X, K, seed)`` (see ``naive_em.trace``)."""
+        key = (K, seed)
+        if key not in self._traces:
+            self._traces[key] = em_trace(self.X, init(self.X, K, seed)[0])
+        return self._traces[key]
+
+
+def _new_figure(ncols: int, width: float = 5.0, height: float = 5.0):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width * ncols, height))
+    fig.subplots_adjust(left=0.1 / ncols, right=1 - 0.02 / ncols, bottom=0.1, top=0.88, wspace=0.3)
+    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+def _score_text(method: str, score: float) -> str:
+    return f"cost {score:.2f}" if method == "kmeans" else f"log-likelihood {score:.2f}"
+
+
+def _draw_fit(ax, cache: FitCache, method: str, K: int, seed: int, sep: str) -> None:
+    fit = cache.fit(method, K, seed)
+    title = f"{LABELS[method]}, K = {K}, seed = {seed}"
+    if isinstance(fit, str):  # the run failed: say why where the diagram would be
+        ax.set_title(f"{title}{sep}no result")
+        ax.text(0.5, 0.5, fit.replace(": ", ":\n").replace("; ", ";\n"), ha="center", va="center",
+                transform=ax.transAxes, wrap=True, color="C3")
+        ax.scatter(cache.X[:, 0], cache.X[:, 1], s=4, color="0.7")
+        return
+    mixture, post, score = fit
+    plot(cache.X, mixture, post, f"{title}{sep}{_score_text(method, score)}", ax=ax, lim="data")
+
+
+def fit_figure(cache: FitCache, method: str, K: int, seed: int) -> Figure:
+    """The arc diagram of one fit, titled with its method, K, seed and score.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with ``n * K`` arcs and ``K`` circles (or the reason the run failed).
+    """
+    fig, (ax,) = _new_figure(1)
+    _draw_fit(ax, cache, method, K, seed, ": ")
+    return fig
+
+
+def compare_figure(cache: FitCache, K: int, seed: int) -> Figure:
+    """K-means (left) and EM (right) from the same ``init(X, K, seed)``, side by side."""
+    fig, axes = _new_figure(2)
+    for ax, method in zip(axes, ("kmeans", "naive_em")):
+        _draw_fit(ax, cache, method, K, seed, "\n")
+    return fig
+
+
+def step_label(steps: list[dict], step: int) -> str:
+    """One line describing half-step ``step`` of a trace."""
+    s = steps[step]
+    if s["step"] == "init":
+        return "start: init's mixture, every point split evenly"
+    if s["step"] == "collapsed":
+        return f"iteration {s['iteration']}, M-step failed: {s['error']}"
+    what = "E-step: new soft assignments" if s["step"] == "E" else "M-step: new means, variances, weights"
+    return f"iteration {s['iteration']}, {what}; log-likelihood {s['ll']:.4f}"
+
+
+def step_figure(X, steps: list[dict], step: int) -> Figure:
+    """Arc diagram after half-step ``step`` (left) and the log-likelihood curve with the step marked (right).
+
+    Parameters
+    ----------
+    X : array of shape (n, 2)
+    steps : list of dict
+        From ``naive_em.trace``.
+    step : int
+        Index into ``steps``.
+    """
+    s = steps[step]
+    fig, (left, right) = _new_figure(2)
+    plot(X, s["mixture"], s["post"], f"K = {s['mixture'].mu.shape[0]}: {step_label(steps, step)}", ax=left, lim="data")
+    left.title.set_fontsize(9)
+    its = [t["iteration"] for t in steps if t["step"] == "E"]
+    lls = [t["ll"] for t in steps if t["step"] == "E"]
+    right.plot(its, lls, "o-", color="0.4", markersize=3)
+    if s["ll"] is not None:
+        right.plot([s["iteration"]], [s["ll"]], "o", color="r" if s["step"] == "E" else "b", markersize=10)
+    right.set_xlabel("EM iteration")
+    right.set_ylabel("log-likelihood of the E-step")
+    right.set_title("log-likelihood: it never decreases")
+    right.grid(alpha=0.3)
+    return fig
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """PNG bytes of a figure."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+class Explorer:
+    """Sliders wired to a figure function, shown as one image.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values) -> Figure``, called with the sliders' values by name.
+    sliders : dict of str to ipywidgets.IntSlider
+    caption : callable, optional
+        ``caption(**values) -> str``, shown under the sliders.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure drawn last.
+    redraws : int
+        How many times the image was redrawn.
+    seconds : float
+        How long the last redraw took.
+    widget : ipywidgets.VBox
+        What the notebook shows.
+    """
+
+    def __init__(self, draw: Callable, sliders: dict, caption: Callable | None = None):
+        import ipywidgets as widgets
+
+        self.draw = draw
+        self.sliders = sliders
+        self.caption = caption
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.label = widgets.HTML()
+        self.figure = None
+        self.redraws = 0
+        self.seconds = 0.0
+        self._hold = False
+        for slider in sliders.values():
+            slider.observe(self.redraw, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(sliders.values())), self.label, self.image])
+        self.redraw()
+
+    def values(self) -> dict:
+        return {name: s.value for name, s in self.sliders.items()}
+
+    def redraw(self, change=None) -> None:
+        """Draw the figure for the sliders' current values into the image."""
+        if self._hold:
+            return
+        t0 = time.perf_counter()
+        values = self.values()
+        self.figure = self.draw(**values)
+        self.image.value = figure_png(self.figure)
+        self.label.value = self.caption(**values) if self.caption else ""
+        self.redraws += 1
+        self.seconds = time.perf_counter() - t0
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _slider(description: str, lo: int, hi: int, value: int):
+    import ipywidgets as widgets
+
+    return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=description,
+                             continuous_update=False)
+
+
+def _K_seed_sliders(K_max: int, seeds, K: int, seed: int) -> dict:
+    seeds = list(seeds)
+    return {"K": _slider("K", 1, K_max, K), "seed": _slider("seed", min(seeds), max(seeds), seed)}
+
+
+def kmeans_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int = 0,
+                    cache: FitCache | None = None) -> Explorer:
+    """Sliders for K (1..K_max) and seed that redraw the K-means arc diagram.
+
+    Introduced in ``notebooks/01_kmeans.py``.
+    """
+    cache = cache or FitCache(X)
+    return Explorer(lambda K, seed: fit_figure(cache, "kmeans", K, seed), _K_seed_sliders(K_max, seeds, K, seed))
+
+
+def compare_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int = 0,
+                     cache: FitCache | None = None) -> Explorer:
+    """Sliders for K and seed that redraw K-means and EM side by side.
+
+    Introduced in ``notebooks/02_em.py``.
+    """
+    cache = cache or FitCache(X)
+    return Explorer(lambda K, seed: compare_figure(cache, K, seed), _K_seed_sliders(K_max, seeds, K, seed))
+
+
+def em_steps_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int = 0,
+                      cache: FitCache | None = None) -> Explorer:
+    """Sliders for K, seed and the EM half-step, with the log-likelihood curve beside the diagram.
+
+    The trace of each (K, seed) run is computed once; the step slider only indexes it.
+    Moving K or seed resets the step slider to the end of the new run.
+
+    Introduced in ``notebooks/02_em.py``.
+    """
+    cache = cache or FitCache(X)
+    steps0 = cache.trace(K, seed)
+    step = _slider("EM step", 0, len(steps0) - 1, len(steps0) - 1)
+    sliders = {**_K_seed_sliders(K_max, seeds, K, seed), "step": step}
+
+    def draw(K, seed, step):
+        steps = cache.trace(K, seed)
+        return step_figure(cache.X, steps, min(step, len(steps) - 1))
+
+    def caption(K, seed, step):
+        steps = cache.trace(K, seed)
+        return f"<b>K = {K}, seed = {seed}</b>, step {step} of {len(steps) - 1}: {step_label(steps, step)}"
+
+    explorer = Explorer(draw, sliders, caption)
+
+    def new_run(change):  # a new run: move the step slider to its end without redrawing, then redraw once
+        steps = cache.trace(sliders["K"].value, sliders["seed"].value)
+        explorer._hold = True
+        try:
+            step.max = len(steps) - 1
+            step.value = len(steps) - 1
+        finally:
+            explorer._hold = False
+        explorer.redraw()
+
+    for name in ("K", "seed"):
+        sliders[name].unobserve(explorer.redraw, names="value")
+        sliders[name].observe(new_run, names="value")
+    return explorer

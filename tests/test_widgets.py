@@ -1,0 +1,108 @@
+"""The slider callbacks, without a browser: set a value, check what was drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.patches import Circle
+
+from cfgmm_lib import widgets
+from cfgmm_lib.data import synthetic
+from cfgmm_lib.naive_em import run
+from cfgmm_lib.common import init
+
+X = synthetic("toy_data")
+
+
+def drawn(fig):
+    """(components, points) drawn on each arc-diagram axes of a figure."""
+    out = []
+    for ax in fig.axes:
+        arcs = [c for c in ax.collections if isinstance(c, LineCollection)]
+        if arcs:
+            K = sum(isinstance(p, Circle) for p in ax.patches)
+            out.append((K, len(arcs[0].get_segments()) // K))
+    return out
+
+
+def test_kmeans_explorer_redraws_on_each_slider():
+    ex = widgets.kmeans_explorer(X, K_max=6, seeds=range(5))
+    assert ex.sliders["K"].max == 6 and ex.sliders["seed"].max == 4
+    assert not ex.sliders["K"].continuous_update and not ex.sliders["seed"].continuous_update
+    assert drawn(ex.figure) == [(3, 250)]
+    first = ex.image.value
+    ex.sliders["K"].value = 5
+    assert drawn(ex.figure) == [(5, 250)] and ex.redraws == 2
+    assert ex.image.value != first and bytes(ex.image.value).startswith(b"\x89PNG")
+    ex.sliders["seed"].value = 2
+    assert ex.redraws == 3 and "seed = 2" in ex.figure.axes[0].get_title()
+    ex.sliders["K"].value = 1
+    assert drawn(ex.figure) == [(1, 250)]
+
+
+def test_compare_explorer_draws_both_methods_for_the_same_start():
+    ex = widgets.compare_explorer(X, K=2, seed=1)
+    assert drawn(ex.figure) == [(2, 250), (2, 250)]
+    titles = [ax.get_title() for ax in ex.figure.axes]
+    assert titles[0].startswith("K-means, K = 2, seed = 1") and titles[1].startswith("EM, K = 2, seed = 1")
+    ex.sliders["K"].value = 4
+    assert drawn(ex.figure) == [(4, 250), (4, 250)]
+
+
+def test_em_steps_explorer_indexes_a_trace_computed_once(monkeypatch):
+    calls = []
+    real = widgets.em_trace
+    monkeypatch.setattr(widgets, "em_trace", lambda *a: calls.append(1) or real(*a))
+    cache = widgets.FitCache(X)
+    ex = widgets.em_steps_explorer(X, K=3, seed=0, cache=cache)
+    steps = cache.trace(3, 0)
+    assert ex.sliders["step"].max == len(steps) - 1 == ex.sliders["step"].value
+    assert len(calls) == 1
+    before = ex.image.value
+    ex.sliders["step"].value = 0
+    assert drawn(ex.figure) == [(3, 250)] and "start" in ex.label.value
+    ex.sliders["step"].value = 3  # iteration 2, E-step
+    assert "iteration 2, E-step" in ex.label.value and ex.image.value != before
+    ll_axes = ex.figure.axes[1]
+    marker = ll_axes.lines[-1]
+    assert marker.get_xdata()[0] == 2 and marker.get_ydata()[0] == pytest.approx(steps[3]["ll"])
+    for value in (5, 1, 7):
+        ex.sliders["step"].value = value
+    assert len(calls) == 1, "moving the step slider never recomputes the run"
+    # the last M-step is what naive_em.run returns
+    final = steps[-1]
+    mixture, _, ll = run(X, *init(X, 3, 0))
+    np.testing.assert_array_equal(final["mixture"].mu, mixture.mu)
+    assert final["ll"] == ll
+
+
+def test_new_run_resets_the_step_slider_and_redraws_once():
+    ex = widgets.em_steps_explorer(X, K=3, seed=0)
+    ex.sliders["step"].value = 2
+    n = ex.redraws
+    ex.sliders["K"].value = 2
+    steps = ex.sliders["step"]
+    assert ex.redraws == n + 1
+    assert steps.value == steps.max and drawn(ex.figure) == [(2, 250)]
+    assert "K = 2" in ex.label.value
+
+
+def test_failed_run_is_drawn_as_a_message():
+    points = np.round(np.random.default_rng(0).normal(size=(12, 2)), 1)
+    cache = widgets.FitCache(points)
+    assert isinstance(cache.fit("naive_em", 4, 0), str)  # seed 0 collapses a component (see test_sweep)
+    fig = widgets.fit_figure(cache, "naive_em", 4, 0)
+    assert "no result" in fig.axes[0].get_title()
+    assert "collapsed" in fig.axes[0].texts[0].get_text()
+    steps = cache.trace(4, 0)
+    assert steps[-1]["step"] == "collapsed"
+    assert "M-step failed" in widgets.step_label(steps, len(steps) - 1)
+
+
+def test_explorer_displays_its_widget():
+    import ipywidgets
+
+    ex = widgets.kmeans_explorer(X)
+    assert isinstance(ex.widget, ipywidgets.VBox)
+    assert ex.image in ex.widget.children
