@@ -1,0 +1,187 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# 01 · K-means, the course's way. Parameters: change them and run all cells.
+DATA = "toy_data"        # the course's 2-D points (a stand-in is used when it is not installed)
+K_VALUES = [1, 2, 3, 4]  # the handout's question: K = 1..4
+SEEDS = range(5)         # ... best of seeds 0-4 for each K
+SLIDER_K_MAX = 6         # the sliders at the end go from K = 1 to this
+OUTPUT = "output"        # where the best plot per K is saved (PNG)
+
+# %% [markdown]
+# # 01 · K-means, the course's way
+#
+# We start with 250 points in the plane and ask: can we split them into $K$ groups? K-means is
+# the simplest answer. The course uses a variant that, besides the groups, returns a **Gaussian
+# mixture**: one mean, one (spherical) variance and one weight per group. That makes its answer
+# directly comparable with the EM mixtures of notebook 02.
+
+# %%
+# %matplotlib inline
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from cfgmm_lib import init, kmeans, plot
+from cfgmm_lib.checkpoints import checkpoint, data_banner
+from cfgmm_lib.data import load_or_standin
+from cfgmm_lib.sweep import sweep
+from cfgmm_lib.widgets import FitCache, kmeans_explorer
+
+X, STANDIN = load_or_standin(DATA)
+data_banner(STANDIN, [DATA])
+n, d = X.shape
+print(f"X: {n} points in {d} dimensions")
+
+# %% [markdown]
+# A first look. Where would you draw the groups?
+
+# %%
+fig = Figure(figsize=(5, 4))
+ax = fig.add_subplot()
+ax.scatter(X[:, 0], X[:, 1], s=8, color="0.3")
+ax.set_aspect("equal")
+ax.set_title("the toy data")
+fig
+
+# %% [markdown]
+# ## Step 1 · Initialise
+#
+# `init(X, K, seed)` picks $K$ distinct rows of $X$ at random (the seed fixes which) and makes
+# them the means $\mu^{(1)}, \dots, \mu^{(K)}$. Each component starts with the same weight
+# $p_j = 1/K$ and a variance equal to the mean squared difference between the data and its
+# mean, over all $n \cdot d$ coordinates:
+#
+# $$\sigma_j^2 = \frac{1}{n d} \sum_{u=1}^{n} \lVert x^{(u)} - \mu^{(j)} \rVert^2 .$$
+#
+# The rows are drawn with NumPy's legacy generator, exactly as the course does, but without
+# reseeding NumPy's global random state.
+
+# %%
+mixture, post = init(X, K=3, seed=0)
+print("means:\n", mixture.mu)
+print("variances:", mixture.var.round(3), " weights:", mixture.p.round(3))
+plot(X, mixture, post, "K = 3, seed 0: the starting point (every point split in three)")
+
+# %% [markdown]
+# ## Step 2 · Iterate
+#
+# **2a. Assign.** Each point goes to its nearest mean (ties go to the lower index):
+#
+# $$c(u) = \arg\min_j \lVert x^{(u)} - \mu^{(j)} \rVert^2, \qquad
+#   \text{post}_{uj} = [\, c(u) = j \,].$$
+#
+# **2b. Update.** With $\hat n_j$ points in group $j$, its weight, mean and variance become
+#
+# $$p_j = \frac{\hat n_j}{n}, \qquad \mu^{(j)} = \frac{1}{\hat n_j} \sum_{c(u) = j} x^{(u)}, \qquad
+#   \sigma_j^2 = \frac{1}{d\, \hat n_j} \sum_{c(u)=j} \lVert x^{(u)} - \mu^{(j)} \rVert^2 ,$$
+#
+# and the **cost** (distortion) is the total squared distance of the points to their means,
+# $\sum_u \lVert x^{(u)} - \mu^{(c(u))} \rVert^2$.
+#
+# **2c. Converged?** Repeat 2a and 2b until the cost drops by at most $10^{-4}$.
+#
+# Here is 2a written the slow way, one point at a time, next to the library's vectorised step:
+
+# %%
+def assign_loop(X, mu):
+    post = np.zeros((len(X), len(mu)))
+    for u, x in enumerate(X):                       # 2a, one point at a time
+        distances = ((x - mu) ** 2).sum(axis=1)
+        post[u, np.argmin(distances)] = 1
+    return post
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+same = np.array_equal(assign_loop(X, mixture.mu), kmeans.estep(X, mixture))
+print("the loop and kmeans.estep assign every point alike:", same)
+assert same
+
+# %% [markdown]
+# `kmeans.run` repeats the two steps until the cost settles:
+
+# %%
+mixture, post, cost = kmeans.run(X, *init(X, K=3, seed=0))
+print(f"K = 3, seed 0: cost {cost:.4f}, weights {mixture.p.round(3)}")
+plot(X, mixture, post, f"K-means, K = 3, seed 0: cost {cost:.2f}")
+
+# %% [markdown]
+# ## The handout's question: best cost per K
+#
+# K-means only finds a *local* minimum of the cost, and which one depends on the start. So for
+# each $K$ we run it from seeds 0-4 and keep the seed with the lowest cost.
+
+# %%
+kmeans_sweep = sweep(X, K_VALUES, SEEDS, method="kmeans", progress=True)
+kmeans_sweep
+
+# %% [markdown]
+# **Checkpoint.** The handout's lowest costs, beside ours:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+HANDOUT_COST = {1: 5462.297452340, 2: 1684.907950296, 3: 1329.594867154, 4: 1035.499826539}
+HANDOUT_SEED = {1: 0, 2: 0, 3: 3, 4: 4}
+for K in [K for K in HANDOUT_COST if K in K_VALUES]:
+    best = kmeans_sweep.best(K)
+    checkpoint(f"K-means min cost, K = {K}", HANDOUT_COST[K], best.score, decimals=4, tol=1e-8, standin=STANDIN)
+    checkpoint(f"  its seed", HANDOUT_SEED[K], best.seed, standin=STANDIN)
+
+# %% [markdown]
+# The best plot for each K, saved to `output/` as the handout asks:
+
+# %%
+Path(OUTPUT).mkdir(exist_ok=True)
+grid = Figure(figsize=(5 * len(K_VALUES), 5))
+for i, K in enumerate(K_VALUES):
+    best = kmeans_sweep.best(K)
+    title = f"K-means, K = {K}, seed {best.seed}: cost {best.score:.2f}"
+    plot(X, best.mixture, best.post, title).savefig(Path(OUTPUT) / f"kmeans_K{K}.png", dpi=100)
+    plot(X, best.mixture, best.post, title, ax=grid.add_subplot(1, len(K_VALUES), i + 1), lim="data")
+grid
+
+# %% [markdown]
+# What to see:
+#
+# - The circles are not the groups: K-means splits the plane by nearest mean (straight borders
+#   half-way between means), and the circle only shows each group's spread afterwards.
+# - Every pie is a single colour: K-means assignments are hard, all or nothing.
+# - The cost always falls as $K$ grows (more means, shorter distances), so the cost alone cannot
+#   tell us how many groups there are. Notebook 03 takes that up.
+
+# %% [markdown]
+# ## Further: how much does the start matter?
+#
+# The handout only asks for the best seed. Here are all five costs per $K$. With one or two
+# means every start ends in the same place; from $K = 3$ the starts end in different local
+# minima, some clearly worse.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for K in K_VALUES:
+    costs = kmeans_sweep.scores(K)
+    print(f"K = {K}: " + "  ".join(f"seed {s}: {c:9.2f}" for s, c in costs.items()))
+if not STANDIN:
+    tie = kmeans_sweep.scores(3)
+    print("K = 3, seeds 3 and 4 end at the same cost to the last bit:", tie[3] == tie[4])
+
+# %% [markdown]
+# ## Explore
+#
+# Drag the sliders (or click one and use the arrow keys). Each change reruns K-means from
+# `init(X, K, seed)` (once; it is cached) and redraws the diagram, zoomed on the data. Try
+# K = 3 with seeds 0-4: the groups move, and so does the cost in the title.
+
+# %% tags=["nbval-ignore-output"]
+explorer = kmeans_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, cache=FitCache(X))
+explorer

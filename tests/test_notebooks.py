@@ -1,0 +1,96 @@
+"""The notebook series: pairs agree, structure holds, and every notebook runs on the stand-ins.
+
+nbval (`make test` runs `pytest notebooks --nbval-lax ...`) checks the printed checkpoints on the
+course data; this file runs every notebook where that data is *not* used, so the series works
+for a newcomer without the course files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import notebooks as nbtools  # noqa: E402  (tools/notebooks.py)
+
+SOURCES = nbtools.sources()
+NAMES = [p.stem for p in SOURCES]
+
+
+def test_the_series_is_all_there():
+    assert NAMES == ["00_start_here", "01_kmeans", "02_em", "03_bic", "04_matrix_completion"] + \
+        [n for n in NAMES if n >= "05"]
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=NAMES)
+def test_pair_has_the_same_cells(py):
+    assert nbtools.pair_differences(py) == []
+
+
+def test_pair_check_notices_a_difference(tmp_path):
+    py = tmp_path / "99_x.py"
+    py.write_text("# %%\nx = 1\n\n# %% [markdown]\n# hello\n")
+    nb = jupytext.read(py)
+    nbformat.write(nb, py.with_suffix(".ipynb"))
+    assert nbtools.pair_differences(py) == []
+    py.write_text("# %%\nx = 2\n\n# %% [markdown]\n# hello\n")
+    assert nbtools.pair_differences(py) == ["cell 0 ('x = 2') differs in source"]
+    py.write_text("# %% [markdown]\n# x = 1\n\n# %% [markdown]\n# hello\n")
+    assert "differs in type" in nbtools.pair_differences(py)[0]
+    py.with_suffix(".ipynb").unlink()
+    assert "missing" in nbtools.pair_differences(py)[0]
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=NAMES)
+def test_structure(py):
+    nb = jupytext.read(py)
+    first = nb.cells[0]
+    assert first.cell_type == "code" and "parameters" in first.metadata.get("tags", []), \
+        "the first cell is the parameters cell"
+    checked = [c for c in nb.cells if c.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in c.source]
+    assert checked, "at least one checkpoint cell is checked by nbval"
+    for c in nb.cells:
+        if c.cell_type == "code" and "explorer(" in c.source and "def " not in c.source:
+            assert "nbval-ignore-output" in c.metadata.get("tags", []), "widget cells are not compared"
+    assert nb.metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=NAMES)
+def test_committed_notebook_is_executed_without_errors_or_timings(py):
+    nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "every code cell was executed"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not [c for c in code if "execution" in c.metadata], "timing metadata is stripped"
+    text = str(nb)
+    assert "Synthetic stand-in data" not in text, "committed notebooks are executed on the course data"
+
+
+def _outputs_text(nb) -> str:
+    parts = []
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            parts.append(o.get("text", ""))
+            parts.extend(str(v) for k, v in o.get("data", {}).items() if k.startswith("text/"))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=NAMES)
+def test_notebook_runs_on_the_standins(py, monkeypatch):
+    """Without the course data every notebook runs top to bottom, with a visible banner."""
+    monkeypatch.setenv("CFGMM_FORCE_STANDIN", "1")
+    monkeypatch.delenv("CFGMM_REQUIRE_COURSE_DATA", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb, _ = nbtools.execute(py, timeout=300)  # raises CellExecutionError on any error
+    text = _outputs_text(nb)
+    assert "Synthetic stand-in data" in text
+    if "checkpoint(" in py.read_text():
+        assert "applies to the course data only" in text
+        assert "| agree" not in text  # nothing is claimed to agree with the handout on stand-ins
