@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 LABELS = {"kmeans": "K-means", "naive_em": "EM"}
+#: Resolution of the slider pictures: sharp on a projector, small enough to redraw fast.
+DPI = 90
 
 
 class FitCache:
@@ -209,7 +211,8 @@ class Explorer:
         t0 = time.perf_counter()
         values = self.values()
         self.figure = self.draw(**values)
-        self.image.value = figure_png(self.figure)
+        self.image.value = figure_png(self.figure, dpi=DPI)
+        self.image.layout.width = f"{round(self.figure.get_figwidth() * DPI)}px"  # shown at its own size
         self.label.value = self.caption(**values) if self.caption else ""
         self.redraws += 1
         self.seconds = time.perf_counter() - t0

@@ -1,0 +1,261 @@
+"""The sliders work where learners use them: JupyterLab in headless Chromium, driven by Playwright.
+
+For each notebook with sliders: open it in a real JupyterLab, run all cells, check that nothing
+failed and the LaTeX rendered, then move every slider the way a person does (keyboard for K,
+mouse drag for the seed, keyboard for the EM step) and check that the readout, the picture and
+(for the EM steps) the log-likelihood caption change, with exactly one picture left in the output.
+Screenshots before and after each move go to ``artifacts/browser/`` (ignored by git).
+
+Needs Debian's ``chromium`` and the ``playwright`` Python package. Without them these tests skip
+with a reason; with ``CFGMM_REQUIRE_BROWSER=1`` (CI) that is a failure instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]
+SLIDER_NOTEBOOKS = ["01_kmeans", "02_em"]
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show (others stay open in hidden tabs)
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CFGMM_REQUIRE_BROWSER", "") not in ("", "0"):
+        pytest.fail(f"CFGMM_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        _unavailable("Chromium is not installed: on Debian or Ubuntu, `sudo apt-get install chromium` "
+                     "(Playwright cannot download its own browser here)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is missing: `pip install -e '.[test]'`")
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+    pw.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stray_processes(marker: str) -> list[int]:
+    """PIDs of processes whose command line mentions ``marker`` (our private runtime folder)."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [int(line.split(None, 1)[0]) for line in out.splitlines()
+            if marker in line and int(line.split(None, 1)[0]) != os.getpid()]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free loopback port, with a token, serving a copy of notebooks/."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "notebooks"
+    root.mkdir()
+    for f in (ROOT / "notebooks").glob("[0-9][0-9]_*"):
+        shutil.copy(f, root / f.name)
+    settings = base / "settings" / "@jupyterlab"
+    for plugin, values in {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},  # no news pop-up
+        "notebook-extension/tracker": {"windowingMode": "none"},  # every cell in the page, as on a projector
+    }.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    runtime = base / "runtime"
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(base / "config"),
+           "JUPYTER_DATA_DIR": str(base / "data"), "PYTHONPATH": str(ROOT)}
+    log = open(base / "server.log", "w")
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={base / 'settings'}",
+           f"--LabApp.workspaces_dir={base / 'workspaces'}",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:  # CI containers run as root
+        cmd.append("--allow-root")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: {(base / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield {"url": url, "token": token, "root": root, "log": base / "server.log"}
+    finally:
+        # ask the server to stop (it shuts its kernels down), then make sure nothing is left
+        try:
+            req = urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST", data=b"")
+            urllib.request.urlopen(req, timeout=10)
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        strays = _stray_processes(str(runtime))
+        for pid in strays:
+            os.kill(pid, signal.SIGKILL)
+        assert not strays, f"processes left behind after the server stopped: {strays}"
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _run_all(page, lab, name):
+    # a workspace of its own per notebook: nothing else open, nothing restored
+    page.goto(f"{lab['url']}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={lab['token']}")
+    page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=60_000)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.click(f"{PANEL} .jp-Cell >> nth=0")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # done when no cell waits or runs ("[*]") and the kernel is idle again
+    _shot(page, f"{name}_running")
+    page.wait_for_function(
+        """() => {
+            const panel = document.querySelector(PANEL);
+            const prompts = [...panel.querySelectorAll('.jp-InputArea-prompt')];
+            const running = prompts.some(p => p.textContent.includes('*'));
+            const codeCells = panel.querySelectorAll('.jp-CodeCell').length;
+            const done = prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
+            const idle = panel.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+            return !running && idle && done >= codeCells;
+        }""".replace("PANEL", json.dumps(PANEL)),
+        timeout=240_000,
+    )
+
+
+def _image_digest(widget) -> str:
+    """SHA-256 of the picture a widget shows (fetched from its blob URL)."""
+    data = widget.locator("img").evaluate(
+        """async img => { const r = await fetch(img.src); return Array.from(new Uint8Array(await r.arrayBuffer())); }"""
+    )
+    return hashlib.sha256(bytes(data)).hexdigest()
+
+
+def _slider(widget, label: str):
+    return widget.locator(".widget-slider").filter(has=widget.page.locator(".widget-label", has_text=label))
+
+
+def _readout(slider) -> str:
+    return slider.locator(".widget-readout").inner_text().strip()
+
+
+def _wait_for_change(widget, before: str, timeout: float = 20.0) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        after = _image_digest(widget)
+        if after != before:
+            return after
+        time.sleep(0.2)
+    raise AssertionError("the picture did not change after moving the slider")
+
+
+def _move(widget, label: str, how: str) -> None:
+    slider = _slider(widget, label)
+    handle = slider.locator(".noUi-handle")
+    if how == "keyboard":
+        handle.focus()
+        handle.press("ArrowRight")
+    else:  # drag the handle one step to the right with the mouse
+        box = slider.locator(".noUi-base").bounding_box()
+        hb = handle.bounding_box()
+        lo, hi = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax"))
+        step = box["width"] / (hi - lo)
+        page = widget.page
+        page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(hb["x"] + hb["width"] / 2 + step, hb["y"] + hb["height"] / 2, steps=8)
+        page.mouse.up()
+
+
+def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = False) -> None:
+    slider = _slider(widget, label)
+    readout, picture = _readout(slider), _image_digest(widget)
+    text = widget.locator(".widget-html").inner_text() if caption else None
+    _shot(page, f"{shot}_before")
+    _move(widget, label, how)
+    after = _wait_for_change(widget, picture)
+    assert _readout(slider) != readout, f"the {label} readout did not change"
+    assert int(_readout(slider)) == int(readout) + 1
+    assert widget.locator("img").count() == 1, "exactly one figure remains in the output"
+    assert after != picture
+    if caption:
+        assert widget.locator(".widget-html").inner_text() != text, "the log-likelihood caption did not update"
+    widget.scroll_into_view_if_needed()
+    _shot(page, f"{shot}_after")
+
+
+@pytest.mark.parametrize("name", SLIDER_NOTEBOOKS)
+def test_sliders_redraw_in_jupyterlab(chromium, lab, name):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    try:
+        try:
+            _run_all(page, lab, name)
+        finally:
+            _shot(page, f"{name}_after_run_all")
+        # nothing failed: no error output, nothing on stderr
+        panel = page.locator(PANEL)
+        errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, errors.all_inner_texts()
+        # the LaTeX was typeset by MathJax, and no raw $$ is left in rendered markdown
+        page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown mjx-container", state="attached", timeout=30_000)
+        raw = panel.locator(".jp-RenderedMarkdown").evaluate_all(
+            "els => els.filter(e => e.textContent.includes('$$')).length")
+        assert raw == 0
+        widgets = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator(".widget-slider"))
+        assert widgets.count() >= 1
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            widget.scroll_into_view_if_needed()
+            widget.locator("img").wait_for(state="visible")
+            assert widget.locator("img").count() == 1
+            _check_move(page, widget, "K", "keyboard", f"{name}_w{i}_K")
+            _check_move(page, widget, "seed", "mouse", f"{name}_w{i}_seed")
+            if _slider(widget, "EM step").count():
+                handle = _slider(widget, "EM step").locator(".noUi-handle")
+                handle.focus()
+                handle.press("Home")  # back to the start of the run
+                time.sleep(1.0)
+                _check_move(page, widget, "EM step", "keyboard", f"{name}_w{i}_step", caption=True)
+                assert "iteration 1, E-step" in widget.locator(".widget-html").inner_text()
+    finally:
+        page.close()
