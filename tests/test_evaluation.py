@@ -46,3 +46,150 @@ def test_rating_shares():
 def test_nothing_observed_is_an_error():
     with pytest.raises(ValueError, match="no observed entry"):
         ev.predict_user_mean(np.zeros((2, 2)))
+
+
+# ----- the held-out protocol -----
+
+from cfgmm_lib.data import synthetic  # noqa: E402
+from cfgmm_lib.evaluation import (MODELS, evaluate, fit_bias, fit_mixture, heldout_log_likelihood,  # noqa: E402
+                                  holdout_split, score)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A planted ratings matrix, small enough to fit everything in seconds."""
+    rng = np.random.default_rng(7)
+    n, d = 120, 80
+    truth = np.clip(np.rint(3.5 + rng.normal(0, 0.5, (n, 1)) + rng.normal(0, 0.4, (1, d))
+                            + rng.normal(0, 0.6, (n, 3)) @ rng.normal(0, 0.6, (3, d)) + rng.normal(0, 0.3, (n, d))), 1, 5)
+    X = np.where(rng.random((n, d)) < 0.3, 0.0, truth)
+    return X
+
+
+def test_holdout_split_hides_a_fixed_share_and_changes_nothing(small):
+    before = small.copy()
+    X_train, rows, cols, ratings = holdout_split(small, 0.1, seed=3)
+    np.testing.assert_array_equal(small, before)
+    n_obs = (small != 0).sum()
+    assert len(ratings) == round(0.1 * n_obs)
+    assert (X_train[rows, cols] == 0).all() and (small[rows, cols] == ratings).all() and (ratings > 0).all()
+    assert (X_train != 0).sum() == n_obs - len(ratings)
+    again = holdout_split(small, 0.1, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip((X_train, rows, cols, ratings), again))
+    other = holdout_split(small, 0.1, seed=4)
+    assert not np.array_equal(rows, other[1]) or not np.array_equal(cols, other[2])
+
+
+@pytest.mark.parametrize("fraction", [0, 1, -0.1, 1.5, float("nan")])
+def test_holdout_fraction_must_be_inside_0_1(small, fraction):
+    with pytest.raises(ValueError, match="fraction must be strictly between 0 and 1"):
+        holdout_split(small, fraction)
+
+
+def test_holdout_needs_observed_entries():
+    with pytest.raises(ValueError, match="no observed entry"):
+        holdout_split(np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="nothing to fit or to score"):
+        holdout_split(np.eye(3), 0.01)
+
+
+def test_score_clips_to_the_rating_scale():
+    s = score(np.array([6.0, 0.0, 3.0]), np.array([5.0, 1.0, 4.0]))
+    assert s["rmse"] == pytest.approx(np.sqrt(1 / 3)) and s["mae"] == pytest.approx(1 / 3)
+    assert score(np.array([6.0]), np.array([5.0]), clip=None)["rmse"] == 1.0
+    with pytest.raises(ValueError, match="1-D arrays"):
+        score(np.ones(3), np.ones(2))
+
+
+def test_bias_baseline_fits_an_exact_bias_matrix():
+    rng = np.random.default_rng(0)
+    exact = 3 + rng.normal(0, 0.5, (30, 1)) + rng.normal(0, 0.5, (1, 20))
+    model = fit_bias(exact, 0.0, 0.0, iters=200)
+    np.testing.assert_allclose(model.matrix(), exact, atol=1e-6)
+
+
+def test_bias_baseline_beats_the_global_mean_on_held_out(small):
+    X_train, rows, cols, ratings = holdout_split(small, 0.2, seed=0)
+    bias = score(fit_bias(X_train).predict(rows, cols), ratings)["rmse"]
+    glob = score(np.full(len(ratings), X_train[X_train != 0].mean()), ratings)["rmse"]
+    assert bias < glob
+
+
+def test_bias_aware_mixture_models_residuals(small):
+    X_train, rows, cols, ratings = holdout_split(small, 0.2, seed=0)
+    bias = fit_bias(X_train)
+    model = fit_mixture(X_train, 3, seeds=range(2), offset=bias)
+    pred = model.predict(rows, cols)
+    assert pred.shape == ratings.shape and np.isfinite(pred).all()
+    assert np.abs(model.mixture.mu).max() < 3  # residual means, not ratings
+    assert score(pred, ratings)["rmse"] <= score(bias.predict(rows, cols), ratings)["rmse"] + 0.02
+
+
+def test_heldout_log_likelihood_equals_a_loop(small):
+    X_train, rows, cols, ratings = holdout_split(small, 0.2, seed=1)
+    model = fit_mixture(X_train, 2, seeds=[0])
+    mix = model.mixture
+    from cfgmm_lib import em as em_mod
+
+    post, _ = em_mod.estep(X_train, mix)
+    total = 0.0
+    for u in np.unique(rows):
+        sel = rows == u
+        terms = []
+        for j in range(len(mix.p)):
+            diff = ratings[sel] - mix.mu[j, cols[sel]]
+            terms.append(post[u, j] * np.prod(np.exp(-diff**2 / (2 * mix.var[j])) / np.sqrt(2 * np.pi * mix.var[j])))
+        total += np.log(sum(terms))
+    assert heldout_log_likelihood(X_train, mix, rows, cols, ratings) == pytest.approx(total, rel=1e-9)
+
+
+SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 10.0)]}
+
+
+def test_evaluate_fits_every_model_and_chooses_on_validation(small):
+    before = small.copy()
+    result = evaluate(small, 0.1, seed=0, seeds=range(2), grid=SMALL_GRID, keep_models=True)
+    np.testing.assert_array_equal(small, before)
+    assert set(result["rmse"]) == set(MODELS) == set(result["mae"])
+    assert all(0 < v < 2 for v in result["rmse"].values())
+    assert result["choices"]["course_mixture"]["K"] in (1, 3)
+    assert result["choices"]["neural"]["rank"] == result["choices"]["matrix_factorization"]["rank"]
+    assert result["rmse"]["bias_baseline"] < result["rmse"]["global_mean"]
+    assert set(result["validation"]["course_mixture"]) == {"1", "3"}
+    assert result["validation_rmse"]["course_mixture"] == min(result["validation"]["course_mixture"].values())
+    assert result["choices"]["course_mixture"]["K"] == int(min(result["validation"]["course_mixture"],
+                                                               key=result["validation"]["course_mixture"].get))
+    # the hidden entries never reach a model: refitting on the training split gives the same table
+    X_train = result["split"][0]
+    assert (X_train[result["split"][1], result["split"][2]] == 0).all()
+
+
+def test_evaluate_rejects_unknown_models(small):
+    with pytest.raises(ValueError, match="unknown models"):
+        evaluate(small, models=["svd"])
+
+
+def test_command_line_writes_the_json(small, tmp_path, monkeypatch, capsys):
+    from cfgmm_lib import data, evaluation
+
+    monkeypatch.setattr(data, "load_or_standin", lambda name: (small, False))
+    monkeypatch.setattr(evaluation, "GRID", SMALL_GRID)
+    path = tmp_path / "out.json"
+    assert evaluation.main(["--fraction", "0.1", "--seed", "0", "--json", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "held-out ratings" in out.out and "bias_aware_mixture" in out.out
+    assert "split:" in out.err  # progress while it fits
+    import json
+
+    result = json.loads(path.read_text())
+    assert set(result["rmse"]) == {"global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
+                                   "bias_aware_mixture", "matrix_factorization", "neural"}
+    assert result["fraction"] == 0.1 and result["standin"] is False
+    assert evaluation.main(["--fraction", "1.5"]) == 2
+    assert "fraction must be strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_standin_matrix_supports_the_protocol():
+    X = synthetic("netflix_incomplete")
+    X_train, rows, cols, ratings = holdout_split(X, 0.1, 0)
+    assert len(ratings) == round(0.1 * (X != 0).sum())

@@ -1,0 +1,292 @@
+"""Matrix factorisation with biases, two ways: alternating least squares, and the same model as a network.
+
+The model predicts user ``u``'s rating of movie ``i`` as
+
+    r_ui ~ mu + b_u + b_i + p_u . q_i
+
+with a global mean ``mu``, a bias per user and per movie, and a vector of ``rank`` numbers per
+user (``P``, n x rank) and per movie (``Q``, d x rank). It is fitted to the observed entries by
+minimising
+
+    sum over observed (u, i) of (r_ui - prediction)^2
+        + reg * (||P||^2 + ||Q||^2) + reg_bias * (||b_user||^2 + ||b_movie||^2).
+
+``fit_als`` solves it by alternating exact ridge regressions (every user at once, then every
+movie at once). ``EmbeddingNet`` is the same model written as a neural network: a one-hot user
+vector times the embedding matrix ``P`` picks the row ``p_u`` (likewise for movies), a dot product
+and the bias terms give the output; ``fit_neural`` trains it by minibatch Adam in NumPy.
+
+Introduced in ``notebooks/05_beyond_the_handout.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .common import check_matrix
+
+__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets"]
+
+
+@dataclass
+class FactorModel:
+    """``mu + b_user[u] + b_movie[i] + P[u] . Q[i]``.
+
+    Attributes
+    ----------
+    mu : float
+    b_user : array of shape (n,)
+    b_movie : array of shape (d,)
+    P : array of shape (n, rank)
+    Q : array of shape (d, rank)
+    history : list of float
+        Per iteration (ALS): the penalised training loss. Per epoch (network): the mean batch
+        loss, or the validation RMSE when a validation set was given.
+    """
+
+    mu: float
+    b_user: np.ndarray
+    b_movie: np.ndarray
+    P: np.ndarray
+    Q: np.ndarray
+    history: list = field(default_factory=list)
+
+    def predict(self, rows, cols) -> np.ndarray:
+        """Predicted ratings at (rows[k], cols[k]); arrays of shape (m,)."""
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        return self.mu + self.b_user[rows] + self.b_movie[cols] + np.einsum("kr,kr->k", self.P[rows], self.Q[cols])
+
+    def matrix(self) -> np.ndarray:
+        """Every prediction, shape (n, d)."""
+        return self.mu + self.b_user[:, None] + self.b_movie[None, :] + self.P @ self.Q.T
+
+
+def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given)."""
+    X = check_matrix(X)
+    mask = X != 0 if mask is None else np.asarray(mask, dtype=bool)
+    if mask.shape != X.shape:
+        raise ValueError(f"mask must have the shape of X, {X.shape}, got {mask.shape}")
+    rows, cols = np.nonzero(mask)
+    if rows.size == 0:
+        raise ValueError("the matrix has no observed entry: nothing to fit")
+    return rows, cols, X[rows, cols]
+
+
+def _check_hyper(rank, reg, reg_bias):
+    if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1:
+        raise ValueError(f"rank must be a positive integer, got {rank!r}")
+    if not (reg > 0 and reg_bias >= 0):
+        raise ValueError(f"reg must be > 0 and reg_bias >= 0, got {reg!r} and {reg_bias!r}")
+
+
+def _ridge_rows(M: np.ndarray, T: np.ndarray, F: np.ndarray, reg: float, reg_bias: float,
+                block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Solve every row's ridge regression at once, one block of rows at a time.
+
+    For row ``a`` (a user, or a movie): minimise
+    ``sum_b M[a, b] (T[a, b] - [F_b, 1] . x)^2 + reg |x[:-1]|^2 + reg_bias x[-1]^2``
+    over ``x = [factors, bias]``. The normal equations of all rows come from two products:
+    ``M @ vec(f f^T)`` and ``(M * T) @ F``.
+
+    Returns the factors (rows x rank) and the biases (rows,).
+    """
+    rank = F.shape[1]
+    Fa = np.hstack([F, np.ones((F.shape[0], 1))])  # (m, rank + 1)
+    outer = np.einsum("bk,bl->bkl", Fa, Fa).reshape(len(Fa), -1)  # (m, (rank + 1)^2)
+    reg_diag = np.diag(np.r_[np.full(rank, reg), reg_bias + 1e-12])
+    sol = np.empty((M.shape[0], rank + 1))
+    for start in range(0, M.shape[0], block):
+        m = M[start:start + block]
+        G = (m @ outer).reshape(len(m), rank + 1, rank + 1) + reg_diag
+        rhs = (m * T[start:start + block]) @ Fa
+        sol[start:start + block] = np.linalg.solve(G, rhs[..., None])[..., 0]
+    return sol[:, :rank], sol[:, rank]
+
+
+def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: int = 10, seed: int = 0,
+            mask=None) -> FactorModel:
+    """Matrix factorisation with biases by alternating least squares on the observed entries.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Ratings, 0 = missing (unless ``mask`` is given).
+    rank : int, default 20
+    reg, reg_bias : float
+        Ridge penalties of the factor vectors and of the biases.
+    iters : int, default 10
+        Alternations (each solves every user, then every movie, exactly).
+    seed : int, default 0
+        Seed of the local generator for the initial movie factors.
+    mask : bool array of shape (n, d), optional
+
+    Returns
+    -------
+    FactorModel
+        ``history`` holds the penalised training loss after each alternation.
+    """
+    _check_hyper(rank, reg, reg_bias)
+    rows, cols, ratings = observed_triplets(X, mask)
+    n, d = np.shape(X)
+    M = np.zeros((n, d))
+    M[rows, cols] = 1.0
+    R = np.zeros((n, d))
+    R[rows, cols] = ratings
+    mu = float(ratings.mean())
+    rng = np.random.default_rng(seed)
+    P = np.zeros((n, rank))
+    Q = rng.normal(0.0, 0.1, (d, rank))
+    b_user, b_movie = np.zeros(n), np.zeros(d)
+    history = []
+    for _ in range(iters):
+        P, b_user = _ridge_rows(M, R - mu - b_movie[None, :], Q, reg, reg_bias)
+        Q, b_movie = _ridge_rows(M.T, (R - mu - b_user[:, None]).T, P, reg, reg_bias)
+        err = ratings - (mu + b_user[rows] + b_movie[cols] + np.einsum("kr,kr->k", P[rows], Q[cols]))
+        history.append(float(err @ err + reg * ((P * P).sum() + (Q * Q).sum())
+                             + reg_bias * (b_user @ b_user + b_movie @ b_movie)))
+    return FactorModel(mu, b_user, b_movie, P, Q, history)
+
+
+class EmbeddingNet:
+    """The factorisation as a network: one-hot inputs, two embedding layers, a dot product, biases.
+
+    For a batch of B (user, movie) pairs, with one-hot matrices ``U`` (B x n) and ``I`` (B x d):
+
+        e_user = U @ P,   e_movie = I @ Q               (embedding layers: row lookups)
+        output = mu + U @ b_user + I @ b_movie + sum(e_user * e_movie, axis=1)
+
+    which is ``FactorModel.predict``. The loss of a batch is the mean squared error plus the
+    same ridge penalties as ``fit_als``, divided by the number of training ratings ``N`` so
+    that a full pass minimises the ALS objective / N.
+
+    Parameters
+    ----------
+    n, d, rank : int
+    seed : int
+        Seed of the local generator for the initial embeddings.
+    mu : float
+        Initial output bias (the mean rating).
+    """
+
+    PARAMS = ("mu", "b_user", "b_movie", "P", "Q")
+
+    def __init__(self, n: int, d: int, rank: int, seed: int = 0, mu: float = 0.0):
+        rng = np.random.default_rng(seed)
+        self.params = {
+            "mu": np.array([mu]), "b_user": np.zeros(n), "b_movie": np.zeros(d),
+            "P": rng.normal(0.0, 0.1, (n, rank)), "Q": rng.normal(0.0, 0.1, (d, rank)),
+        }
+
+    @staticmethod
+    def one_hot(index: np.ndarray, size: int) -> sp.csr_matrix:
+        """Sparse one-hot rows, shape (len(index), size): row b has a single 1, in column index[b]."""
+        index = np.asarray(index)
+        B = len(index)
+        return sp.csr_matrix((np.ones(B), index, np.arange(B + 1)), shape=(B, size))
+
+    def forward(self, users, movies):
+        """Outputs for a batch, and what the backward pass needs.
+
+        ``U @ P`` for a one-hot ``U`` is the rows ``P[users]``: the embedding layer is a lookup,
+        and is computed as one (``np.take``), which gives the same numbers faster.
+        """
+        p = self.params
+        users, movies = np.asarray(users), np.asarray(movies)
+        eu, ei = np.take(p["P"], users, axis=0), np.take(p["Q"], movies, axis=0)
+        out = p["mu"][0] + p["b_user"][users] + p["b_movie"][movies] + np.einsum("br,br->b", eu, ei)
+        return out, (users, movies, eu, ei)
+
+    def loss_and_grads(self, users, movies, ratings, reg: float, reg_bias: float, N: int):
+        """Batch loss ``mean (out - r)^2 + (reg |P|^2 + reg |Q|^2 + reg_bias |b|^2) / N`` and its gradient."""
+        p = self.params
+        out, (users, movies, eu, ei) = self.forward(users, movies)
+        U = self.one_hot(users, len(p["b_user"]))  # the backward pass of a lookup is U.T @ (...)
+        I = self.one_hot(movies, len(p["b_movie"]))
+        diff = out - ratings
+        B = len(ratings)
+        penalty = (reg * ((p["P"] ** 2).sum() + (p["Q"] ** 2).sum())
+                   + reg_bias * ((p["b_user"] ** 2).sum() + (p["b_movie"] ** 2).sum())) / N
+        loss = float(diff @ diff / B + penalty)
+        g_out = 2.0 * diff / B  # d loss / d out
+        grads = {
+            "mu": np.array([g_out.sum()]),
+            "b_user": U.T @ g_out + 2.0 * reg_bias / N * p["b_user"],
+            "b_movie": I.T @ g_out + 2.0 * reg_bias / N * p["b_movie"],
+            "P": U.T @ (g_out[:, None] * ei) + 2.0 * reg / N * p["P"],  # back through the lookup
+            "Q": I.T @ (g_out[:, None] * eu) + 2.0 * reg / N * p["Q"],
+        }
+        return loss, grads
+
+    def model(self, history=None) -> FactorModel:
+        """The network's weights as a ``FactorModel`` (copies)."""
+        p = self.params
+        return FactorModel(float(p["mu"][0]), p["b_user"].copy(), p["b_movie"].copy(), p["P"].copy(),
+                           p["Q"].copy(), list(history or []))
+
+
+def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epochs: int = 15,
+               lr: float = 0.01, decay: float = 0.9, batch: int = 4096, seed: int = 0, mask=None,
+               validation=None) -> FactorModel:
+    """Train ``EmbeddingNet`` by minibatch Adam on the observed entries.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Ratings, 0 = missing (unless ``mask`` is given).
+    rank, reg, reg_bias : as ``fit_als``
+    epochs : int, default 15
+    lr : float, default 0.01
+        Adam's step size, multiplied by ``decay`` after every epoch.
+    batch : int, default 4096
+    seed : int, default 0
+        Seeds the initial embeddings and the order of the minibatches.
+    mask : bool array of shape (n, d), optional
+    validation : (rows, cols, ratings), optional
+        Held-out entries: the returned weights are those of the epoch with the lowest
+        validation RMSE (early stopping), and ``history`` holds that RMSE per epoch.
+
+    Returns
+    -------
+    FactorModel
+    """
+    _check_hyper(rank, reg, reg_bias)
+    rows, cols, ratings = observed_triplets(X, mask)
+    n, d = np.shape(X)
+    N = len(ratings)
+    rng = np.random.default_rng(seed)
+    net = EmbeddingNet(n, d, rank, seed=seed, mu=float(ratings.mean()))
+    m = {k: np.zeros_like(v) for k, v in net.params.items()}
+    v = {k: np.zeros_like(v) for k, v in net.params.items()}
+    b1, b2, eps, t = 0.9, 0.999, 1e-8, 0
+    history, best, best_score = [], None, np.inf
+    for epoch in range(epochs):
+        step = lr * decay**epoch
+        order = rng.permutation(N)
+        total = 0.0
+        for start in range(0, N, batch):
+            idx = order[start:start + batch]
+            loss, grads = net.loss_and_grads(rows[idx], cols[idx], ratings[idx], reg, reg_bias, N)
+            total += loss * len(idx)
+            t += 1
+            for k, g in grads.items():
+                m[k] *= b1
+                m[k] += (1 - b1) * g
+                v[k] *= b2
+                v[k] += (1 - b2) * g * g
+                net.params[k] -= step * (m[k] / (1 - b1**t)) / (np.sqrt(v[k] / (1 - b2**t)) + eps)
+        if validation is not None:
+            vr, vc, vy = validation
+            pred = np.clip(net.forward(np.asarray(vr), np.asarray(vc))[0], 1, 5)
+            score = float(np.sqrt(np.mean((pred - vy) ** 2)))
+            history.append(score)
+            if score < best_score:
+                best_score, best = score, net.model()
+        else:
+            history.append(total / N)  # the epoch's mean batch loss
+    model = best if best is not None else net.model()
+    model.history = history
+    return model
