@@ -2,8 +2,12 @@
 
 Modules follow the handout's files: ``common`` (mixture type, ``init``, ``bic``,
 ``rmse``, ``plot``), ``kmeans``, ``naive_em`` and ``em`` (missing entries,
-``fill_matrix``). ``sweep`` runs the handout's "best of seeds per K" questions;
-``data`` finds, checks and installs the course files.
+``fill_matrix``). Around them: ``sweep`` (the handout's "best of seeds per K"
+questions), ``data`` (find, verify and install the course files; stand-ins),
+``checkpoints`` (the handout's value beside ours), ``reference`` (loop versions for
+teaching), ``widgets`` and ``compare`` (notebooks 01-02), and beyond the handout
+``evaluation`` (held-out scores and baselines), ``factorization`` (ALS and the
+network) and ``diagnostics`` (component health), for notebook 05.
 """
 
 from .common import GaussianMixture, bic, init, plot, rmse

@@ -222,9 +222,10 @@ class MeanModel:
 
 def fit_means(X, kind: str, mask=None) -> MeanModel:
     """The global, user or movie mean of the observed ratings (the global mean where a row or column has none)."""
-    predictor = {"global": predict_global_mean, "user": predict_user_mean, "movie": predict_movie_mean}[kind]
-    full = predictor(X, mask)
-    return MeanModel(kind, full[0, 0] if kind == "global" else (full[:, 0] if kind == "user" else full[0]))
+    if kind not in ("global", "user", "movie"):
+        raise ValueError(f"kind must be 'global', 'user' or 'movie', got {kind!r}")
+    means, glob, _ = _means(X, mask, axis=1 if kind == "user" else 0)
+    return MeanModel(kind, np.array(glob) if kind == "global" else means)
 
 
 @dataclass

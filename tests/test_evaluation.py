@@ -38,6 +38,15 @@ def test_rmse_and_mae_on_selected_entries():
         ev.rmse_on(pred, truth, np.ones((3, 2), bool))
 
 
+def test_mean_models_predict_like_the_full_matrices():
+    rows, cols = np.array([0, 1, 2, 2]), np.array([2, 0, 1, 2])
+    for kind, full in (("global", ev.predict_global_mean(X)), ("user", ev.predict_user_mean(X)),
+                       ("movie", ev.predict_movie_mean(X))):
+        np.testing.assert_allclose(ev.fit_means(X, kind).predict(rows, cols), full[rows, cols])
+    with pytest.raises(ValueError, match="kind must be"):
+        ev.fit_means(X, "genre")
+
+
 def test_rating_shares():
     shares = ev.rating_shares([1, 1, 5, 4.6, 3.2])
     assert shares == {1: 0.4, 2: 0.0, 3: 0.2, 4: 0.0, 5: 0.4}
