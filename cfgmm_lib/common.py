@@ -86,6 +86,32 @@ def check_matrix(X, name: str = "X") -> np.ndarray:
     return arr
 
 
+def observed_mask(X: np.ndarray, mask=None) -> np.ndarray:
+    """The bool array of observed entries: ``mask`` if given (checked), else the handout's ``X != 0``.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Already checked with ``check_matrix``.
+    mask : bool (or 0/1) array of shape (n, d), optional
+        True where an entry is observed.
+
+    Returns
+    -------
+    bool array of shape (n, d)
+    """
+    if mask is None:
+        return X != 0
+    mask = np.asarray(mask)
+    if mask.shape != X.shape:
+        raise ValueError(f"mask must have the shape of X, {X.shape}, got {mask.shape}")
+    if mask.dtype != bool:
+        if not np.isin(mask, (0, 1)).all():
+            raise ValueError("mask must be boolean (True = observed) or hold only 0 and 1")
+        mask = mask.astype(bool)
+    return mask
+
+
 def check_K(K, n: int) -> int:
     """Check that the number of components is an integer with ``1 <= K <= n``."""
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)):

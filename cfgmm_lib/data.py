@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "COURSE_FILES", "CourseDataMissing", "DataFileError", "data_dirs", "find", "load",
     "read_matrix", "parse_solutions", "install", "synthetic", "load_or_standin",
-    "course_data_available", "using_standins", "status",
+    "using_standins", "status",
 ]
 
 #: The project's own data folder (beside the package in a checkout).
@@ -165,16 +165,6 @@ def find(name: str) -> Path:
                 )
             return path
     raise CourseDataMissing(cf.name, looked)
-
-
-def course_data_available() -> bool:
-    """True when all six course files are installed and verified."""
-    try:
-        for name in COURSE_FILES:
-            find(name)
-    except (CourseDataMissing, DataFileError):
-        return False
-    return True
 
 
 def read_matrix(path) -> np.ndarray:

@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .common import GaussianMixture, check_matrix, check_mixture, check_post, em_iterations, log_normalize
+from .common import (GaussianMixture, check_matrix, check_mixture, check_post, em_iterations, log_normalize,
+                     observed_mask)
 
 __all__ = ["estep", "mstep", "run", "fill_matrix", "Observed", "observe"]
 
@@ -72,17 +73,8 @@ def observe(X, mask=None) -> Observed:
     """
     X = check_matrix(X)
     n, d = X.shape
-    if mask is None:
-        observed = X != 0
-    else:
-        mask = np.asarray(mask)
-        if mask.shape != X.shape:
-            raise ValueError(f"mask must have the shape of X, {X.shape}, got {mask.shape}")
-        if mask.dtype != bool:
-            if not np.isin(mask, (0, 1)).all():
-                raise ValueError("mask must be boolean (True = observed) or hold only 0 and 1")
-            mask = mask.astype(bool)
-        observed = mask
+    observed = observed_mask(X, mask)
+    if mask is not None:
         X = np.where(observed, X, 0.0)
     A = np.empty((n, 2 * d + 2))
     A[:, :d] = X

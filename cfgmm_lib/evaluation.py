@@ -20,13 +20,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
 from . import em
-from .common import GaussianMixture, check_matrix, init
-from .factorization import FactorModel, fit_als, fit_neural
+from .common import GaussianMixture, check_matrix, init, observed_mask
+from .factorization import fit_als, fit_neural
 
 __all__ = [
-    "observed", "rmse_on", "mae_on", "predict_global_mean", "predict_user_mean",
+    "rmse_on", "mae_on", "predict_global_mean", "predict_user_mean",
     "predict_movie_mean", "rating_shares", "holdout_split", "score", "BiasModel", "fit_bias",
     "MeanModel", "MixtureModel", "fit_mixture", "heldout_log_likelihood", "evaluate", "MODELS",
 ]
@@ -34,11 +35,6 @@ __all__ = [
 #: The models ``evaluate`` fits, in the order of its table.
 MODELS = ("global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
           "bias_aware_mixture", "matrix_factorization", "neural")
-
-
-def observed(X) -> np.ndarray:
-    """The handout's convention: an entry is observed when it is not 0. Bool array of X's shape."""
-    return check_matrix(X) != 0
 
 
 def _entries(pred, truth, where):
@@ -75,7 +71,7 @@ def mae_on(pred, truth, where) -> float:
 
 def _means(X, mask, axis):
     X = check_matrix(X)
-    mask = observed(X) if mask is None else np.asarray(mask, dtype=bool)
+    mask = observed_mask(X, mask)
     if not mask.any():
         raise ValueError("the matrix has no observed entry")
     total = np.where(mask, X, 0.0).sum(axis=axis)
@@ -263,7 +259,7 @@ def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20
     BiasModel
     """
     X = check_matrix(X)
-    M = (X != 0) if mask is None else np.asarray(mask, dtype=bool)
+    M = observed_mask(X, mask)
     if not M.any():
         raise ValueError("X has no observed entry: nothing to fit")
     if reg_user < 0 or reg_movie < 0:
@@ -332,7 +328,7 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
     MixtureModel
     """
     X = check_matrix(X)
-    M = (X != 0) if mask is None else np.asarray(mask, dtype=bool)
+    M = observed_mask(X, mask)
     data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
     best = None
     for seed in seeds:
@@ -366,8 +362,7 @@ def heldout_log_likelihood(X_train, mixture: GaussianMixture, rows, cols, rating
     users = np.unique(rows)
     with np.errstate(divide="ignore"):
         f = np.log(post[users]) + per_user[users]
-    top = f.max(axis=1)
-    return float(np.sum(top + np.log(np.exp(f - top[:, None]).sum(axis=1))))
+    return float(logsumexp(f, axis=1).sum())
 
 
 # --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .common import check_matrix
+from .common import check_matrix, observed_mask
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets"]
 
@@ -67,10 +67,7 @@ class FactorModel:
 def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given)."""
     X = check_matrix(X)
-    mask = X != 0 if mask is None else np.asarray(mask, dtype=bool)
-    if mask.shape != X.shape:
-        raise ValueError(f"mask must have the shape of X, {X.shape}, got {mask.shape}")
-    rows, cols = np.nonzero(mask)
+    rows, cols = np.nonzero(observed_mask(X, mask))
     if rows.size == 0:
         raise ValueError("the matrix has no observed entry: nothing to fit")
     return rows, cols, X[rows, cols]
