@@ -217,6 +217,28 @@ def log_normalize(f: np.ndarray) -> tuple[np.ndarray, float]:
     return post, float(np.sum(top + np.log(total)))
 
 
+class Iteration(NamedTuple):
+    """One EM iteration: the E-step on ``estep_mixture``, then the M-step.
+
+    Attributes
+    ----------
+    estep_mixture : GaussianMixture
+        The mixture the E-step used. The handout's own loop (its ``test.py``
+        cell) ends right after an E-step, so it fills the matrix with this one.
+    post : array of shape (n, K)
+        The E-step's posteriors, computed from ``estep_mixture``.
+    ll : float
+        The E-step's log-likelihood, of ``estep_mixture``.
+    mixture : GaussianMixture
+        After the M-step: what ``run`` returns on the last iteration.
+    """
+
+    estep_mixture: GaussianMixture
+    post: np.ndarray
+    ll: float
+    mixture: GaussianMixture
+
+
 def em_iterations(estep, mstep, mixture):
     """The one EM loop of the package, shared by ``naive_em`` and ``em``.
 
