@@ -11,9 +11,9 @@ from html import escape
 
 import numpy as np
 
-from .data import Printed
+from .data import Printed, _parse_block
 
-__all__ = ["agrees_to_printed", "checkpoint", "CheckpointError", "data_banner"]
+__all__ = ["agrees_to_printed", "checkpoint", "check_printed", "CheckpointError", "data_banner"]
 
 
 class CheckpointError(AssertionError):
@@ -48,50 +48,102 @@ def _fmt(value, decimals: int) -> str:
     return f"{float(value):.{decimals}f}"
 
 
+def printed_decimals(text: str) -> int:
+    """How many decimals a number was printed with: ``"-103.43699945"`` -> 8."""
+    mantissa = text.strip().lower().split("e")[0]
+    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+
+
+def _as_number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | None = None,
                tol: float | None = None, standin: bool = False, source: str = "handout") -> None:
-    """Print the handout's value beside ours and assert that they agree.
+    """Print the reference value beside ours and assert that they agree.
 
     Parameters
     ----------
     label : str
         What is compared ("K-means cost, K = 3").
-    handout : float, int or str
-        The handout's value.
-    ours : float, int or str
+    handout : float, int, bool or str
+        The reference value. A number given as a string (``"0.48047111268956827"``)
+        is the value exactly as printed: it is shown with its own digits, ours
+        is shown with as many decimals, and they are compared as numbers.
+    ours : float, int, bool or str
         Ours.
     decimals : int, default 4
-        Decimals printed (the printed text is what nbval compares).
+        Decimals printed for a reference given as a number (the printed text is
+        what nbval compares).
     rel, tol : float, optional
         Relative / absolute tolerance for numbers; by default they must agree
-        to the printed decimals (``tol = 0.5 * 10**-decimals``). Integers and
-        strings must be equal.
+        to the printed decimals (``tol = 0.5 * 10**-decimals``). Integers,
+        booleans and non-numeric strings must be equal.
     standin : bool, default False
-        The data are synthetic stand-ins: print ours, say the handout's value
+        The data are synthetic stand-ins: print ours, say the reference value
         does not apply, and assert nothing.
     source : str, default "handout"
-        Where the reference value comes from, as printed ("handout", "SPEC", "expected").
+        Where the reference value comes from, as printed: "handout" only for a
+        value the handout prints; "course file" for ``test_solutions.txt``;
+        "reference" for a value reproduced from the course data by an
+        independent straightforward implementation; "expected" for an answer
+        argued in the notebook.
 
     Raises
     ------
     CheckpointError
         When they disagree.
     """
+    number = _as_number(handout) if isinstance(handout, str) else None
+    if number is not None:
+        decimals = printed_decimals(handout)
     if standin:
         print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the {source}'s {_fmt(handout, decimals)} "
               "applies to the course data only)")
         return
-    if isinstance(handout, (str, bool, int, np.integer, np.bool_)):
+    if number is None and isinstance(handout, (str, bool, int, np.integer, np.bool_)):
         ok = handout == ours
     else:
+        ref = number if number is not None else float(handout)
         limit = tol if tol is not None else 0.5 * 10.0**-decimals
         if rel is not None:
-            limit = max(limit if tol is not None else 0.0, rel * abs(float(handout)))
-        ok = abs(float(ours) - float(handout)) <= limit
+            limit = max(limit if tol is not None else 0.0, rel * abs(ref))
+        ok = abs(float(ours) - ref) <= limit
     print(f"{label}: {source} {_fmt(handout, decimals)} | ours {_fmt(ours, decimals)} | "
           f"{'agree' if ok else 'DISAGREE'}")
     if not ok:
         raise CheckpointError(f"{label}: the {source} has {handout!r}, we have {ours!r}")
+
+
+def check_printed(label: str, printed: str, ours, *, source: str = "handout", standin: bool = False) -> None:
+    """Print an array as the handout printed it beside ours, and assert they agree to its printed digits.
+
+    Parameters
+    ----------
+    label : str
+    printed : str
+        The array exactly as printed by NumPy, e.g. ``"[0.25 0.25 0.44965163 0.2792997 ]"``.
+    ours : array
+        Printed the same way (NumPy's default: 8 significant decimals).
+    source, standin
+        As in ``checkpoint``.
+
+    Raises
+    ------
+    CheckpointError
+        When a value differs by more than half a unit of its last printed digit.
+    """
+    text = np.array2string(np.asarray(ours, dtype=np.float64), precision=8)
+    if standin:
+        print(f"{label}: ours {text} (stand-in data: the {source}'s {printed} applies to the course data only)")
+        return
+    ok = agrees_to_printed(ours, _parse_block(printed))
+    print(f"{label}: {source} {printed} | ours {text} | {'agree' if ok else 'DISAGREE'}")
+    if not ok:
+        raise CheckpointError(f"{label}: the {source} printed {printed}, we have {text}")
 
 
 def data_banner(standin: bool, names=()) -> None:

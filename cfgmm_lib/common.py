@@ -473,13 +473,57 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     ax.add_collection(LineCollection(segments, colors=[colors[j] for j in comp], linewidths=1.0))
     for j in range(K):
         ax.add_patch(Circle(mixture.mu[j], sigma[j], edgecolor=colors[j], fill=False, linewidth=1.5))
-        ax.text(
-            mixture.mu[j, 0], mixture.mu[j, 1],
-            "mu = ({:0.2f}, {:0.2f})\n stdv = {:0.2f}".format(mixture.mu[j, 0], mixture.mu[j, 1], sigma[j]),
-            fontsize=8,
-        )
     ax.set_title(title)
     ax.set_xlim(lim)
     ax.set_ylim(lim)
     ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$ (first coordinate)")
+    ax.set_ylabel("$x_2$ (second coordinate)")
+    labels = ["mu = ({:0.2f}, {:0.2f})\nstdv = {:0.2f}".format(m[0], m[1], s) for m, s in zip(mixture.mu, sigma)]
+    for j, (dx, dy) in enumerate(_label_offsets(ax, mixture.mu, labels, lim)):
+        moved = (dx, dy) != _LABEL_CANDIDATES[0]
+        ax.annotate(labels[j], mixture.mu[j], xytext=(dx, dy), textcoords="offset points", fontsize=8,
+                    color=colors[j] if colors[j] not in ("y", "c") else "0.2",
+                    arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6) if moved else None,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
     return fig
+
+
+#: Where a component's label may go, as (dx, dy) offsets in points of its lower-left corner from the mean,
+#: in order of preference: beside the mean, then further out in each direction.
+_LABEL_CANDIDATES = [(4, 4), (4, -26), (-92, 4), (-92, -26), (4, 30), (-92, 30), (4, -52), (-92, -52),
+                     (4, 56), (-92, 56), (4, -78), (-92, -78), (100, 4), (-188, 4)]
+_LABEL_SIZE = (88, 22)  # width, height in points of "mu = (-12.34, 5.67)" / "stdv = 1.23" at fontsize 8
+
+
+def _label_offsets(ax, mu: np.ndarray, labels: list, lim) -> list:
+    """Offsets that keep the labels of neighbouring components from overprinting each other.
+
+    Greedy: each label (in order of the means' height, top first) takes the first
+    candidate offset whose box overlaps no label placed before it and stays
+    inside the axes; if none is free it takes the least crowded one.
+    """
+    fig = ax.figure
+    box = ax.get_position()
+    width_pt = box.width * fig.get_figwidth() * 72
+    scale = width_pt / (lim[1] - lim[0])  # points per data unit (equal aspect: the same on both axes)
+    centres = mu * scale
+    lo, hi = lim[0] * scale, lim[1] * scale
+    w, h = _LABEL_SIZE
+    placed: list = []
+    offsets = [None] * len(labels)
+    for j in np.argsort(-mu[:, 1], kind="stable"):
+        best, best_overlap = _LABEL_CANDIDATES[0], np.inf
+        for dx, dy in _LABEL_CANDIDATES:
+            x0, y0 = centres[j, 0] + dx, centres[j, 1] + dy
+            overlap = sum(max(0.0, min(x0 + w, a + w) - max(x0, a)) * max(0.0, min(y0 + h, b + h) - max(y0, b))
+                          for a, b in placed)
+            outside = x0 < lo or x0 + w > hi or y0 < lo or y0 + h > hi
+            score = overlap + (1e6 if outside else 0.0)
+            if score < best_overlap:
+                best, best_overlap = (dx, dy), score
+            if score == 0:
+                break
+        offsets[j] = best
+        placed.append((centres[j, 0] + best[0], centres[j, 1] + best[1]))
+    return offsets

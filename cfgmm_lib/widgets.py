@@ -140,8 +140,9 @@ def step_figure(X, steps: list[dict], step: int) -> Figure:
     """
     s = steps[step]
     fig, (left, right) = _new_figure(2)
-    plot(X, s["mixture"], s["post"], f"K = {s['mixture'].mu.shape[0]}: {step_label(steps, step)}", ax=left, lim="data")
-    left.title.set_fontsize(9)
+    title = f"K = {s['mixture'].mu.shape[0]}, {step_label(steps, step)}"
+    plot(X, s["mixture"], s["post"], title.replace(": ", ":\n", 1).replace("; ", "\n"), ax=left, lim="data")
+    left.title.set_fontsize(10)
     its = [t["iteration"] for t in steps if t["step"] == "E"]
     lls = [t["ll"] for t in steps if t["step"] == "E"]
     right.plot(its, lls, "o-", color="0.4", markersize=3)
@@ -196,6 +197,7 @@ class Explorer:
         self.redraws = 0
         self.seconds = 0.0
         self._hold = False
+        self._still_handle = None
         for slider in sliders.values():
             slider.observe(self.redraw, names="value")
         self.widget = widgets.VBox([widgets.HBox(list(sliders.values())), self.label, self.image])
@@ -216,11 +218,29 @@ class Explorer:
         self.label.value = self.caption(**values) if self.caption else ""
         self.redraws += 1
         self.seconds = time.perf_counter() - t0
+        if change is not None and self._still_handle is not None:  # the live picture takes over
+            self._still_handle.update({"text/plain": ""}, raw=True)
+            self._still_handle = None
+
+    def still(self) -> bytes:
+        """PNG bytes of the picture the sliders show now."""
+        return self.image.value
 
     def _ipython_display_(self):
-        from IPython.display import display
+        """Show the live sliders, then a still picture of their starting values beneath them.
 
-        display(self.widget)
+        The still picture is a separate output, so that a notebook read without a
+        kernel (GitHub, nbviewer, a projector) shows the figure instead of the
+        widget's text. It is cleared as soon as a slider moves, when the live
+        picture above has taken over.
+        """
+        from IPython.display import Image, display
+
+        values = ", ".join(f"{k} = {v}" for k, v in self.values().items())
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = f"[sliders: {values}; run the notebook to move them]"
+        display(bundle, raw=True)
+        self._still_handle = display(Image(data=self.still(), format="png"), display_id=True)
 
 
 def _slider(description: str, lo: int, hi: int, value: int):

@@ -96,3 +96,24 @@ def test_agrees_to_printed():
     assert not agrees_to_printed([0.17713578, 4.0], p)
     assert not agrees_to_printed([0.17713577], p)  # shape
     assert agrees_to_printed(-152.16319226209848, Printed(-152.16319226209848, 1.5e-7))
+
+
+def test_checkpoint_printed_string_keeps_its_digits(capsys):
+    checkpoint("rmse", "0.48047111268956827", 0.48047111268956805, rel=1e-12)
+    out = capsys.readouterr().out
+    assert "handout 0.48047111268956827 | ours 0.48047111268956805 | agree" in out
+    with pytest.raises(CheckpointError):
+        checkpoint("rmse", "0.48047111268956827", 0.4804711127, rel=1e-12)
+    # without rel, agreement to the printed digits: half a unit of the last one
+    checkpoint("ll", "-103.43699945", -103.43699944954626)
+    with pytest.raises(CheckpointError):
+        checkpoint("ll", "-103.43699945", -103.436999)
+
+
+def test_check_printed_compares_to_the_printed_digits(capsys):
+    from cfgmm_lib.checkpoints import check_printed
+
+    check_printed("Var", "[0.25 0.25 0.44965163 0.2792997 ]", [0.25, 0.25, 0.449651631, 0.27929970])
+    assert "handout [0.25 0.25 0.44965163 0.2792997 ] | ours" in capsys.readouterr().out
+    with pytest.raises(CheckpointError):
+        check_printed("Var", "[0.25 0.25 0.44965163 0.2792997 ]", [0.25, 0.25, 0.44961685, 0.27930039])

@@ -106,3 +106,29 @@ def test_explorer_displays_its_widget():
     ex = widgets.kmeans_explorer(X)
     assert isinstance(ex.widget, ipywidgets.VBox)
     assert ex.image in ex.widget.children
+
+
+def test_explorer_shows_a_still_picture_until_a_slider_moves(monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj, raw=False):
+            shown.append(("update", obj))
+
+    def fake_display(obj, raw=False, display_id=None):
+        shown.append(("display", obj))
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    ex = widgets.kmeans_explorer(X, K=3, seed=0)
+    ex._ipython_display_()
+    (_, bundle), (_, still) = shown
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "[sliders: K = 3, seed = 0; run the notebook to move them]"
+    assert still.data == ex.image.value and still.data[:4] == b"\x89PNG"
+    ex.sliders["K"].value = 4
+    assert shown[-1] == ("update", {"text/plain": ""}), "moving a slider clears the still picture"
+    ex.sliders["K"].value = 5
+    assert sum(kind == "update" for kind, _ in shown) == 1
