@@ -406,7 +406,7 @@ def _arc_segments(X: np.ndarray, post: np.ndarray, radius: float, n_vertices: in
     return xy.reshape(n * K, n_vertices, 2), np.tile(np.arange(K), n)
 
 
-def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=None):
+def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=None, points: str = "arcs"):
     """Draw the course's arc diagram of a 2-D mixture and return its figure.
 
     Each point gets a small pie of arcs, one per component, the arc's angle
@@ -428,6 +428,12 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
         Limits of both axes. By default the course's ``(-20, 20)`` when the
         points and circles fit inside it, otherwise limits that fit the data;
         ``"data"`` always fits the data (a closer look).
+    points : {"arcs", "certainty"}, default "arcs"
+        ``"arcs"``: the course's pies. ``"certainty"``: each point a dot in the
+        colour of its most probable component, its area proportional to the
+        square of that probability, so that the points a mixture is unsure of
+        shrink (readable on a projector, as in the Python Data Science
+        Handbook's mixture chapter).
 
     Returns
     -------
@@ -468,9 +474,16 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
             lim = (lo - pad, hi + pad)
     span = lim[1] - lim[0]
 
-    # the course draws Arc(point, 0.25, 0.25): a diameter of 0.25 on a 40-wide plot
-    segments, comp = _arc_segments(X, post, radius=0.125 * span / 40)
-    ax.add_collection(LineCollection(segments, colors=[colors[j] for j in comp], linewidths=1.0))
+    if points == "arcs":
+        # the course draws Arc(point, 0.25, 0.25): a diameter of 0.25 on a 40-wide plot
+        segments, comp = _arc_segments(X, post, radius=0.125 * span / 40)
+        ax.add_collection(LineCollection(segments, colors=[colors[j] for j in comp], linewidths=1.0))
+    elif points == "certainty":
+        owner = post.argmax(axis=1)
+        sure = post[np.arange(n), owner] / np.maximum(post.sum(axis=1), 1e-300)
+        ax.scatter(X[:, 0], X[:, 1], s=40 * sure**2, c=[colors[j] for j in owner], alpha=0.8, linewidths=0)
+    else:
+        raise ValueError(f'points must be "arcs" or "certainty", got {points!r}')
     for j in range(K):
         ax.add_patch(Circle(mixture.mu[j], sigma[j], edgecolor=colors[j], fill=False, linewidth=1.5))
     ax.set_title(title)

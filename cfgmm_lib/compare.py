@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .common import check_matrix
+from .common import GaussianMixture, check_matrix, check_mixture
 
-__all__ = ["match_components", "agreement"]
+__all__ = ["match_components", "agreement", "reorder"]
 
 
 def match_components(post_a, post_b) -> np.ndarray:
@@ -56,3 +56,32 @@ def agreement(post_a, post_b) -> float:
     la = np.asarray(post_a).argmax(axis=1)
     lb = np.asarray(post_b).argmax(axis=1)
     return float(np.mean(order[la] == lb))
+
+
+def reorder(mixture: GaussianMixture, post, order) -> tuple[GaussianMixture, np.ndarray]:
+    """Relabel a mixture's components: new component ``j`` is old component ``order[j]``.
+
+    With ``order = match_components(post_a, post_b)``, ``reorder(mixture_b, post_b, order)``
+    numbers b's components like a's, so that matched components get the same colour in a figure.
+
+    Parameters
+    ----------
+    mixture : GaussianMixture
+        ``mu`` (K, d), ``var`` (K,), ``p`` (K,).
+    post : array of shape (n, K)
+    order : array of shape (K,)
+        A permutation of ``0..K-1``.
+
+    Returns
+    -------
+    mixture : GaussianMixture
+    post : array of shape (n, K)
+        New arrays; the inputs are not changed.
+    """
+    mixture = check_mixture(mixture, zero_variance=True)
+    post = check_matrix(post, "post")
+    order = np.asarray(order)
+    K = mixture.mu.shape[0]
+    if post.shape[1] != K or order.shape != (K,) or not np.array_equal(np.sort(order), np.arange(K)):
+        raise ValueError(f"order must be a permutation of 0..{K - 1} and post must have {K} columns")
+    return GaussianMixture(mixture.mu[order], mixture.var[order], mixture.p[order]), post[:, order]

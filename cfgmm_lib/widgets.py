@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .common import ComponentCollapse, GaussianMixture, check_matrix, init, plot
+from .compare import match_components, reorder
 from .naive_em import trace as em_trace
 from .sweep import METHODS
 
@@ -74,7 +75,7 @@ def _new_figure(ncols: int, width: float = 5.0, height: float = 5.0):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width * ncols, height))
-    fig.subplots_adjust(left=0.1 / ncols, right=1 - 0.02 / ncols, bottom=0.1, top=0.88, wspace=0.3)
+    fig.subplots_adjust(left=0.22 / ncols, right=1 - 0.02 / ncols, bottom=0.1, top=0.86, wspace=0.38)
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
@@ -82,7 +83,8 @@ def _score_text(method: str, score: float) -> str:
     return f"cost {score:.2f}" if method == "kmeans" else f"log-likelihood {score:.2f}"
 
 
-def _draw_fit(ax, cache: FitCache, method: str, K: int, seed: int, sep: str) -> None:
+def _draw_fit(ax, cache: FitCache, method: str, K: int, seed: int, sep: str, like=None) -> None:
+    """Draw one fit; ``like`` (another fit's post) renumbers its components to match that fit's colours."""
     fit = cache.fit(method, K, seed)
     title = f"{LABELS[method]}, K = {K}, seed = {seed}"
     if isinstance(fit, str):  # the run failed: say why where the diagram would be
@@ -92,6 +94,8 @@ def _draw_fit(ax, cache: FitCache, method: str, K: int, seed: int, sep: str) -> 
         ax.scatter(cache.X[:, 0], cache.X[:, 1], s=4, color="0.7")
         return
     mixture, post, score = fit
+    if like is not None:
+        mixture, post = reorder(mixture, post, match_components(like, post))
     plot(cache.X, mixture, post, f"{title}{sep}{_score_text(method, score)}", ax=ax, lim="data")
 
 
@@ -109,10 +113,15 @@ def fit_figure(cache: FitCache, method: str, K: int, seed: int) -> Figure:
 
 
 def compare_figure(cache: FitCache, K: int, seed: int) -> Figure:
-    """K-means (left) and EM (right) from the same ``init(X, K, seed)``, side by side."""
+    """K-means (left) and EM (right) from the same ``init(X, K, seed)``, side by side.
+
+    EM's components are renumbered to match K-means' (``compare.match_components``),
+    so that matched components have the same colour in both panels.
+    """
     fig, axes = _new_figure(2)
-    for ax, method in zip(axes, ("kmeans", "naive_em")):
-        _draw_fit(ax, cache, method, K, seed, "\n")
+    _draw_fit(axes[0], cache, "kmeans", K, seed, "\n")
+    km = cache.fit("kmeans", K, seed)
+    _draw_fit(axes[1], cache, "naive_em", K, seed, "\n", like=None if isinstance(km, str) else km[1])
     return fig
 
 

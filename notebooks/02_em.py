@@ -29,15 +29,22 @@ STEP_K, STEP_SEED = 3, 0  # the EM run the step slider starts on
 #
 # EM climbs this likelihood by alternating two steps. It starts where K-means did, from
 # `init(X, K, seed)`.
+#
+# **After this notebook you will be able to**
+# - write EM's E-step in the log domain, and say where floating point would fail without it;
+# - write the M-step and the handout's stopping rule, and run the handout's two checks;
+# - answer the handout's graded question on K-means and EM, each sentence from a measured fact.
 
 # %%
 # %matplotlib inline
 import numpy as np
 from matplotlib.figure import Figure
 
-from cfgmm_lib import init, kmeans, naive_em, plot
+from scipy.special import logsumexp
+
+from cfgmm_lib import em, init, kmeans, naive_em, plot
 from cfgmm_lib.checkpoints import checkpoint, data_banner
-from cfgmm_lib.compare import agreement, match_components
+from cfgmm_lib.compare import agreement, match_components, reorder
 from cfgmm_lib.data import load_or_standin
 from cfgmm_lib.reference import naive_estep_loop
 from cfgmm_lib.sweep import sweep
@@ -54,11 +61,44 @@ n, d = X.shape
 #
 # $$\text{post}_{uj} = p(j \mid u) = \frac{p_j\, N(x^{(u)}; \mu^{(j)}, \sigma_j^2 I)}{\sum_{k} p_k\, N(x^{(u)}; \mu^{(k)}, \sigma_k^2 I)} .$$
 #
-# The densities of far-away points are tiny (around $e^{-500}$ here), too small for floating
-# point, so we work with logarithms: $f_{uj} = \log p_j + \log N(\cdots)$, and
-# $\text{post}_{uj} = \exp\big(f_{uj} - \operatorname{logsumexp}_k f_{uk}\big)$. The same
-# log-sum-exp, summed over points, is the log-likelihood $\ell$.
+# ### Why logarithms: the log-sum-exp trick
 #
+# Write $f_{uj} = \log p_j + \log N(x^{(u)}; \mu^{(j)}, \sigma_j^2 I)$. Then
+# $\text{post}_{uj} = e^{f_{uj}} / \sum_k e^{f_{uk}}$ and point $u$ adds $\log \sum_k e^{f_{uk}}$ to $\ell$.
+# Computing $e^{f_{uk}}$ directly fails when every $f_{uk}$ is very negative: float64 holds nothing
+# smaller than about $4.9\times10^{-324} \approx e^{-744.4}$, so `exp(-746)` is exactly 0, the sum is
+# 0, and we get $0/0$ and $\log 0$. Take out the largest term, $m_u = \max_k f_{uk}$:
+#
+# $$\log \sum_k e^{f_{uk}} = m_u + \log \sum_k e^{f_{uk} - m_u}, \qquad
+#   \text{post}_{uj} = \exp\Big(f_{uj} - m_u - \log \sum_k e^{f_{uk} - m_u}\Big).$$
+#
+# Every shifted exponent is $\le 0$ and one of them is exactly 0, so the sum lies between 1 and
+# $K$: it can neither underflow nor overflow. `scipy.special.logsumexp` does exactly this.
+#
+# Does it matter here? The next cell measures it: on the toy data ($d = 2$) the worst $f_{uj}$ is
+# about $-11$, nowhere near $-745$, and the direct formula would work. On Netflix a user has
+# hundreds of ratings, each adding a term to $f$, and the *best* component's $f$ is around
+# $-1{,}200$: without the shift, nine users in ten would get $0/0$ posteriors.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+f_toy = naive_em.log_joint(X, init(X, K=3, seed=0)[0])
+print(f"toy data, K = 3: f ranges from {f_toy.min():.1f} to {f_toy.max():.1f}")
+print("exp(-745) =", np.exp(-745.0), "  exp(-746) =", np.exp(-746.0))
+f = np.array([-1000.0, -1001.0, -1003.0])
+with np.errstate(divide="ignore"):
+    print(f"log(sum(exp(f))) directly: {np.log(np.exp(f).sum())};  with the shift: {logsumexp(f):.4f}")
+X_netflix, netflix_standin = load_or_standin("netflix_incomplete")
+mu, var, p = em.run(X_netflix, *init(X_netflix, 12, seed=1))[0]
+rated = X_netflix != 0  # notebook 04 derives this f: each user is scored on the movies they rated
+sq = (X_netflix**2).sum(axis=1, keepdims=True) - 2 * X_netflix @ mu.T + rated @ (mu**2).T
+f_netflix = np.log(p + 1e-16) - rated.sum(axis=1, keepdims=True) / 2 * np.log(2 * np.pi * var) - sq / (2 * var)
+f_best = f_netflix.max(axis=1)
+if not netflix_standin:
+    print(f"Netflix, K = 12: the best component's f per user has median {np.median(f_best):,.0f}; "
+          f"exp of it underflows to 0 for {np.mean(np.exp(f_best) == 0):.0%} of the users")
+
+# %% [markdown]
 # First the slow way, one point and one component at a time (`cfgmm_lib.reference`), then the
 # library's vectorised `naive_em.estep`:
 
@@ -76,7 +116,7 @@ print(f"log-likelihood: loop {ll_loop:.10f}, vectorised {ll_fast:.10f}")
 # NBVAL_CHECK_OUTPUT
 assert np.allclose(post_loop, post_fast, rtol=1e-9, atol=1e-12) and np.isclose(ll_loop, ll_fast, rtol=1e-12)
 print("the loop and naive_em.estep agree")
-checkpoint("first E-step log-likelihood, K = 3, seed 0", -1388.0818, ll_fast, decimals=4, standin=STANDIN)
+checkpoint("first E-step log-likelihood, K = 3, seed 0", "-1388.0818", ll_fast, standin=STANDIN)
 
 # %% [markdown]
 # ## The M-step: refit each component to the points it owns
@@ -90,8 +130,17 @@ checkpoint("first E-step log-likelihood, K = 3, seed 0", -1388.0818, ll_fast, de
 #
 # These are K-means' updates with the hard 0/1 assignment replaced by probabilities.
 #
+# > **Common mistake: the variance with the old means.** $\sigma_j^2$ is the spread around the
+# > *new* $\mu^{(j)}$, so compute the means first. The spread around the old means is larger, and
+# > the run goes elsewhere.
+#
 # `naive_em.run` alternates E and M until the log-likelihood improves by no more than
-# $10^{-6}\,|\ell|$. It returns the last mixture, and the posteriors and $\ell$ of the last E-step.
+# $10^{-6}\,|\ell|$: stop when $\ell_{\text{new}} - \ell_{\text{old}} \le 10^{-6}\,|\ell_{\text{new}}|$. It returns
+# the last mixture, and the posteriors and $\ell$ of the last E-step.
+#
+# > **A slip in the handout.** Its convergence criterion is printed as
+# > $\ell_{\text{new}} - \ell_{\text{old}} \le 10^{6}\,|\ell_{\text{new}}|$. With $10^{+6}$ every run would stop
+# > after its second iteration; the exponent is $-6$, as in the course's own code.
 
 # %%
 mixture, post, ll = naive_em.run(X, *init(X, K=3, seed=0))
@@ -100,98 +149,172 @@ plot(X, mixture, post, f"EM, K = 3, seed 0: log-likelihood {ll:.2f}", lim="data"
 
 # %% [markdown]
 # Now the pies have several colours: points between two components belong partly to both.
+#
+# ## The handout's two checks
+#
+# **(1)** The shapes: `post` is $n \times K$ with rows summing to 1, `mu` is $K \times d$, `var` and
+# `p` have $K$ entries and `p` sums to 1. **(2)** The log-likelihood never decreases from one
+# iteration to the next. `naive_em.trace` records every half-step of the run above:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+steps = naive_em.trace(X, init(X, K=3, seed=0)[0])
+for s in steps[1:]:
+    m = s["mixture"]
+    assert s["post"].shape == (n, 3) and np.allclose(s["post"].sum(axis=1), 1)
+    assert m.mu.shape == (3, d) and m.var.shape == m.p.shape == (3,) and np.isclose(m.p.sum(), 1)
+lls = np.array([s["ll"] for s in steps if s["step"] == "E"])
+print(f"check 1: every shape right in all {len(lls)} iterations")
+print(f"check 2: the log-likelihood never decreases: {bool(np.all(np.diff(lls) >= 0))}")
+assert np.all(np.diff(lls) >= 0)
+
+# %%
+fig = Figure(figsize=(7, 3.6))
+ax = fig.add_subplot()
+ax.plot(np.arange(1, len(lls) + 1), lls, "o-", color="C0", markersize=4)
+ax.set_xlabel("EM iteration")
+ax.set_ylabel("log-likelihood of the E-step")
+ax.set_title(f"toy data, K = 3, seed 0: {len(lls)} iterations, never decreasing")
+ax.grid(alpha=0.3)
+fig.tight_layout()
+fig
+
+# %% [markdown]
+# The first few iterations do almost all the work; the rest creep up until the gain is below
+# $10^{-6}\,|\ell| \approx 0.001$.
 
 # %% [markdown]
 # ## The handout's question: best log-likelihood per K
 #
 # EM, like K-means, finds a local optimum that depends on the start; for each $K$ we keep the
-# seed with the **highest** log-likelihood.
+# seed with the **highest** log-likelihood, over seeds 0-4. The handout does not print these
+# values: the reference values below were reproduced from the course data by an independent
+# straightforward implementation, and the best seeds are ours.
 
 # %%
-em_sweep = sweep(X, K_VALUES, SEEDS, method="naive_em", progress=True)
+em_sweep = sweep(X, K_VALUES, SEEDS, method="naive_em")
 kmeans_sweep = sweep(X, K_VALUES, SEEDS, method="kmeans")
 em_sweep
 
 # %%
 # NBVAL_CHECK_OUTPUT
-HANDOUT_LL = {1: -1307.223431760, 2: -1175.714629367, 3: -1138.890899687, 4: -1138.601175700}
-HANDOUT_SEED = {1: 0, 2: 2, 3: 0, 4: 4}
-for K in [K for K in HANDOUT_LL if K in K_VALUES]:
+REFERENCE_LL = {1: -1307.223431760, 2: -1175.714629367, 3: -1138.890899687, 4: -1138.601175700}
+REFERENCE_SEED = {1: 0, 2: 2, 3: 0, 4: 4}
+for K in [K for K in REFERENCE_LL if K in K_VALUES]:
     best = em_sweep.best(K)
-    checkpoint(f"EM max log-likelihood, K = {K}", HANDOUT_LL[K], best.score, decimals=4, tol=1e-8, standin=STANDIN)
-    checkpoint("  its seed", HANDOUT_SEED[K], best.seed, standin=STANDIN)
+    checkpoint(f"EM max log-likelihood, K = {K}", f"{REFERENCE_LL[K]:.9f}", best.score, tol=1e-8, source="reference",
+               standin=STANDIN)
+    checkpoint("  its seed", REFERENCE_SEED[K], best.seed, source="reference", standin=STANDIN)
 
 # %% [markdown]
 # ## K-means and EM side by side
 #
 # The handout asks us to compare the two solutions for $K = 1, \dots, 4$ and to ask when, how
 # and why they differ. Top row K-means (best of five seeds by cost), bottom row EM (best of five
-# by likelihood):
+# by likelihood). EM's components are renumbered to match K-means' (the pairing that agrees on
+# most points), so **the same colour is the matched component** in both rows. Each point is a
+# dot in the colour of its most probable component; its size shows how sure the mixture is
+# (full size: certain; small: shared between components). K-means is always certain.
 
 # %%
-grid = Figure(figsize=(4.5 * len(K_VALUES), 9))
+grid = Figure(figsize=(4.6 * len(K_VALUES), 9.6))
+axes = grid.subplots(2, len(K_VALUES), squeeze=False)
 for i, K in enumerate(K_VALUES):
-    for row, (name, result) in enumerate((("K-means", kmeans_sweep), ("EM", em_sweep))):
-        fit = result.best(K)
-        ax = grid.add_subplot(2, len(K_VALUES), row * len(K_VALUES) + i + 1)
-        plot(X, fit.mixture, fit.post, f"{name}, K = {K} (seed {fit.seed})", ax=ax, lim="data")
+    km, em_ = kmeans_sweep.best(K), em_sweep.best(K)
+    em_mixture, em_post = reorder(em_.mixture, em_.post, match_components(km.post, em_.post))
+    plot(X, km.mixture, km.post, f"K-means, K = {K} (seed {km.seed})", ax=axes[0, i], lim="data", points="certainty")
+    plot(X, em_mixture, em_post, f"EM, K = {K} (seed {em_.seed})", ax=axes[1, i], lim="data", points="certainty")
+grid.tight_layout()
 grid
 
-# %%
-def describe(K):
-    """Numbers behind the comparison for one K (best seed of each method)."""
-    km, em_ = kmeans_sweep.best(K), em_sweep.best(K)
-    order = match_components(km.post, em_.post)             # EM's component matched to each K-means one
-    return dict(
-        agree=agreement(km.post, em_.post),                    # same hard groups, best matching
-        mean_gap=float(np.abs(km.mixture.mu - em_.mixture.mu[order]).max()),
-        unsure=int((em_.post.max(axis=1) < 0.9).sum()),      # points EM gives < 90 % to any one component
-        em_stdv=np.sqrt(em_.mixture.var), km_stdv=np.sqrt(km.mixture.var),
-    )
-
-
-facts = {K: describe(K) for K in K_VALUES}
-for K, f in facts.items():
-    print(f"K = {K}: same hard groups for {f['agree']:.0%} of points; largest gap between matched means "
-          f"{f['mean_gap']:.2f}; EM unsure (<90 %) about {f['unsure']} points; "
-          f"stdv K-means {f['km_stdv'].round(2)}, EM {f['em_stdv'].round(2)}")
-
 # %% [markdown]
-# ### Four statements, true or false?
+# ### The graded question
 #
-# 1. **For K = 1, K-means and EM return the same mixture.** With a single component there is
-#    nothing to assign: both put the mean at the average point and the variance at the mean
-#    squared distance to it. *True*, to the last digit.
-# 2. **For K = 2, both split the points the same way; EM only hedges on the points in between.**
-#    The two groups are far apart, so the hard groups coincide and the means nearly do; the
-#    multicoloured pies in the gap are the only visible difference. *True.*
-# 3. **For K = 3, K-means and EM find the same three groups.** K-means cuts the left cloud
-#    into an upper and a lower half with a straight border. EM instead puts a narrow component
-#    (standard deviation about 0.6) on the dense knot of points at the top left, *inside* a wide
-#    one that takes the diffuse rest: nested components, which a nearest-mean partition can never
-#    produce. *False.*
-# 4. **For K = 4, the fourth component buys EM a clearly better fit.** The K-means cost keeps
-#    dropping (it always does), but EM's best log-likelihood rises by less than 0.3 over K = 3:
-#    the extra component only re-slices the left cloud. *False*, and notebook 03 turns this
-#    into a rule for choosing K.
+# The handout asks, word for word:
 #
-# **Checkpoint.** Each statement, decided from the numbers above:
+# > Which of the following sentences are true? (Check all that apply)
+# > 1. In the case K=1, the mixture parameters and point assignments are the same for both methods
+# > 2. In the case K=2, both methods have similar parameters and point assignments
+# > 3. In the case K=3, the k-means solution accounts for point density better than EM
+# > 4. In the case K=4, the k-means solution equally spaces the clusters to minimize distortion cost
+#
+# Each sentence is decided below from a fact measured on the fits above, printed beside the
+# verdict, with the rule that turns the fact into true or false. An instructor who reads a fact
+# differently can change the rule and see what follows.
+#
+# - **Sentence 1** compares the two $K = 1$ mixtures: same mean, variance and weight, and every
+#   point assigned to the one component.
+# - **Sentence 2** compares the $K = 2$ fits: the share of points in matched groups and the
+#   largest distance between matched means.
+# - **Sentence 3** asks which mixture describes where the points are dense. A mixture *is* a
+#   density, so we score both $K = 3$ mixtures as densities of the points: the log-likelihood of
+#   the data under K-means' mixture (its means, variances and weights) and under EM's. We also
+#   print how many points per unit area lie within one standard deviation of each centre: EM puts
+#   a narrow component on the dense knot at the top left; K-means' widths follow its partition.
+# - **Sentence 4** asks whether K-means spaces its $K = 4$ centres evenly: the distance from each
+#   centre to its nearest other centre, for both methods.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-statements = {}
-if 1 in facts:
-    a, b = kmeans_sweep.best(1).mixture, em_sweep.best(1).mixture
-    statements["1. K = 1: same mixture"] = bool(np.allclose(a.mu, b.mu, rtol=1e-12) and np.allclose(a.var, b.var, rtol=1e-12))
-if 2 in facts:
-    statements["2. K = 2: same split, EM hedges in between"] = facts[2]["agree"] == 1.0 and facts[2]["mean_gap"] < 0.25
-if 3 in facts:
-    statements["3. K = 3: same three groups"] = facts[3]["agree"] == 1.0
-if 3 in facts and 4 in facts:
-    statements["4. K = 4: clearly better EM fit than K = 3"] = em_sweep.best(4).score - em_sweep.best(3).score > 1.0
-EXPECTED = {1: True, 2: True, 3: False, 4: False}  # the answers argued above
-for label, ours in statements.items():
-    checkpoint(label, EXPECTED[int(label[0])], ours, standin=STANDIN, source="expected")
+def nearest_centre(mixture):
+    gaps = np.linalg.norm(mixture.mu[:, None] - mixture.mu[None], axis=-1)
+    np.fill_diagonal(gaps, np.inf)
+    return gaps.min(axis=1)
+
+
+def density_near_centres(mixture):
+    sd = np.sqrt(mixture.var)
+    inside = np.linalg.norm(X[:, None] - mixture.mu[None], axis=-1) <= sd
+    return inside.sum(axis=0) / (np.pi * sd**2)
+
+
+verdicts = {}
+if 1 in K_VALUES:
+    a, b = kmeans_sweep.best(1), em_sweep.best(1)
+    gap = max(float(np.abs(a.mixture.mu - b.mixture.mu).max()), float(np.abs(a.mixture.var - b.mixture.var).max()))
+    print(f"1. K = 1: largest difference between the two mixtures' parameters {gap:.1e}; "
+          f"same assignments: {agreement(a.post, b.post):.0%} of points")
+    verdicts[1] = gap < 1e-9
+if 2 in K_VALUES:
+    a, b = kmeans_sweep.best(2), em_sweep.best(2)
+    gap = float(np.abs(a.mixture.mu - b.mixture.mu[match_components(a.post, b.post)]).max())
+    print(f"2. K = 2: points in matched groups {agreement(a.post, b.post):.1%}; largest gap between matched means "
+          f"{gap:.2f} (the points span {float(np.ptp(X[:, 0])):.1f} units across)")
+    verdicts[2] = agreement(a.post, b.post) >= 0.95 and gap < 0.5
+if 3 in K_VALUES:
+    a, b = kmeans_sweep.best(3), em_sweep.best(3)
+    ll_km, ll_em = naive_em.estep(X, a.mixture)[1], naive_em.estep(X, b.mixture)[1]
+    print(f"3. K = 3: log-likelihood of the points under K-means' mixture {ll_km:.2f}, under EM's {ll_em:.2f}")
+    print(f"   points per unit area within one stdv of each centre: K-means {density_near_centres(a.mixture).round(1)}, "
+          f"EM {density_near_centres(b.mixture).round(1)}")
+    verdicts[3] = ll_km > ll_em
+if 4 in K_VALUES:
+    a, b = kmeans_sweep.best(4), em_sweep.best(4)
+    gaps_km, gaps_em = nearest_centre(a.mixture), nearest_centre(b.mixture)
+    print(f"4. K = 4: distance from each centre to the nearest other: K-means {gaps_km.round(2)} "
+          f"(largest / smallest {gaps_km.max() / gaps_km.min():.2f}), EM {gaps_em.round(2)} "
+          f"(largest / smallest {gaps_em.max() / gaps_em.min():.2f})")
+    verdicts[4] = gaps_km.max() / gaps_km.min() < 1.25
+RULES = {1: "the same parameters (to 1e-9) and assignments", 2: "at least 95 % of points in matched groups and "
+         "matched means within 0.5", 3: "K-means' mixture gives the points a higher likelihood than EM's",
+         4: "K-means' nearest-centre distances within 25 % of each other"}
+EXPECTED = {1: True, 2: True, 3: False, 4: True}  # the verdicts the facts above support
+for k, ours in verdicts.items():
+    checkpoint(f"sentence {k} true? ({RULES[k]})", EXPECTED[k], ours, source="expected", standin=STANDIN)
+
+# %% [markdown]
+# So sentences 1, 2 and 4 are true and 3 is false:
+#
+# 1. With one component there is nothing to assign: both methods put the mean at the average
+#    point and the variance at the mean squared distance to it.
+# 2. The two groups are far apart; the hard groups coincide and the means nearly do. EM only
+#    hedges on the few points in the gap (the small dots).
+# 3. EM's mixture explains the points about 20 log-units better: it stacks a narrow component
+#    (stdv about 0.6) on the dense knot at the top left, inside a wide one. K-means cannot: its
+#    assignment ignores the variances and the weights, so it accounts for density *worse*.
+# 4. K-means' four centres sit 3.6-4.1 apart from their nearest neighbours: minimising the
+#    distortion spreads them out evenly over the points, like a quantiser. EM's sit 0.9-7.8 apart,
+#    three of them piled on the left cloud where the points are.
 
 # %% [markdown]
 # **Why they differ.** K-means is EM's M-step fed with 0/1 assignments, and its assignment
@@ -218,3 +341,20 @@ compare_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, cache=cache)
 
 # %% tags=["nbval-ignore-output"]
 em_steps_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, K=STEP_K, seed=STEP_SEED, cache=cache)
+
+# %% [markdown]
+# ## Recap
+#
+# - The E-step computes posteriors in the log domain: $\log\sum_k e^{f_k} = m + \log\sum_k e^{f_k - m}$.
+#   It matters where $f$ falls below about $-745$ (Netflix), not on the toy data.
+# - The M-step is K-means' update with soft counts; the variance uses the new means.
+# - EM stops when $\ell_{\text{new}} - \ell_{\text{old}} \le 10^{-6}|\ell_{\text{new}}|$, and $\ell$ never decreases.
+# - K-means spreads its centres to cut distortion; EM follows the density of the points.
+#
+# **To discuss**
+# 1. K-means is EM with hard assignments and equal, fixed variances. Which of the four sentences
+#    would change if EM's variances were forced to be equal?
+# 2. A component of EM can sit inside another. When is that a better description of data than
+#    two side-by-side groups?
+# 3. Seeds 0-4 give different EM optima for K = 3 and 4. How many starts would you try on new
+#    data, and how would you choose?
