@@ -1,0 +1,237 @@
+"""The cases the checker runs each step on: the handout's data and adversarial cases of our own.
+
+Each case is a name and the arguments of one call, in the learner's signature. The handout's
+cases use the course files when they are installed and otherwise their synthetic stand-ins
+(``notes()`` then says so). The adversarial cases are built here, with a fixed seed:
+
+- ``gaps``: a 9 x 6 ratings matrix with a row with nothing observed, a column never observed,
+  a component of weight 0 that is the only one near the data (so ``log(p)`` without the 1e-16
+  loses it), soft counts below 1 and variances that fall under the 0.25 floor;
+- ``long rows``: 12 users who each rated about 800 of 1000 movies, where a product of
+  densities underflows to 0 (as it does on the Netflix matrix).
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import em, kmeans, naive_em
+from ..common import GaussianMixture, init
+from ..data import load_or_standin
+
+__all__ = ["Case", "cases", "notes"]
+
+
+class Case(NamedTuple):
+    """One call: ``name`` says what it is, ``args`` are the arguments (never modified by the checker)."""
+
+    name: str
+    args: tuple
+
+
+@lru_cache(maxsize=None)
+def _data(name: str) -> tuple[np.ndarray, bool]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X, standin = load_or_standin(name)
+    X.setflags(write=False)
+    return X, standin
+
+
+_USED: set[str] = set()
+
+
+def _load(name: str) -> np.ndarray:
+    _USED.add(name)
+    return _data(name)[0]
+
+
+def notes() -> list[str]:
+    """What the cases built so far could not take from the course files."""
+    missing = sorted(n for n in _USED if _data(n)[1])
+    if not missing:
+        return []
+    return [f"course file{'s' if len(missing) > 1 else ''} {', '.join(m + '.txt' for m in missing)} not installed: "
+            "those cases ran on synthetic stand-ins of the same shape (install the course data, see data/README.md)"]
+
+
+def _label(name: str, text: str) -> str:
+    return text + (" (stand-in)" if _data(name)[1] else "")
+
+
+@lru_cache(maxsize=None)
+def _gaps() -> tuple[np.ndarray, GaussianMixture]:
+    rng = np.random.default_rng(13)
+    n, d = 9, 6
+    X = rng.integers(1, 6, size=(n, d)).astype(float)
+    X[rng.random((n, d)) < 0.3] = 0.0
+    X[2] = 0.0          # a user who rated nothing
+    X[:, 4] = 0.0       # a movie nobody rated
+    X[5, :4] = [3.0, 3.0, 3.1, 2.9]
+    X[6, :4] = [3.0, 2.9, 3.0, 3.1]
+    X[7, [0, 1, 3]] = [4.0, 4.1, 3.9]
+    X[[5, 6], 5] = 0.0  # column 5: rated only by users that component 2 barely owns (soft count < 1)
+    mu = np.vstack([np.full(d, 40.0), np.full(d, -30.0), np.array([3.0, 3.0, 3.0, 3.0, 3.0, 3.0])])
+    # component 2 sits on the data but has weight 0; the others are far away with tiny variances
+    mixture = GaussianMixture(mu, np.array([0.3, 0.26, 0.27]), np.array([0.6, 0.4, 0.0]))
+    return X, mixture
+
+
+@lru_cache(maxsize=None)
+def _gaps_post() -> np.ndarray:
+    X, _ = _gaps()
+    rng = np.random.default_rng(14)
+    post = rng.dirichlet([5.0, 5.0, 0.2], size=X.shape[0])  # component 2: soft counts below 1
+    post[[5, 6], :] = [0.02, 0.03, 0.95]                    # ... except where it owns two close rows
+    post /= post.sum(axis=1, keepdims=True)
+    return post
+
+
+@lru_cache(maxsize=None)
+def _long_rows(complete: bool) -> tuple[np.ndarray, GaussianMixture]:
+    rng = np.random.default_rng(15)
+    X = rng.integers(1, 6, size=(12, 1000)).astype(float)
+    if not complete:
+        X[rng.random(X.shape) < 0.2] = 0.0
+    return X, init(X, 3, seed=0)[0]
+
+
+@lru_cache(maxsize=None)
+def _test_case():
+    X = _load("test_incomplete")
+    mixture, post = init(X, 4, seed=0)
+    post1, _ = em.estep(X, mixture)
+    hist = em.history(X, mixture)
+    late = hist[-1]
+    return X, mixture, post, post1, late
+
+
+def cases(step: str) -> list[Case]:
+    """The cases for one step (``"em.estep"``, ...), in a fixed order."""
+    return _CASES[step]()
+
+
+def _kmeans_estep():
+    toy = _load("toy_data")
+    ties = np.array([[0.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -3.0]])
+    tie_mixture = GaussianMixture(np.array([[1.0, 0.0], [-1.0, 0.0], [5.0, 5.0]]), np.ones(3), np.full(3, 1 / 3))
+    return [
+        Case(_label("toy_data", "toy data, K = 3, seed 0"), (toy, init(toy, 3, seed=0)[0])),
+        Case(_label("toy_data", "toy data, K = 4, seed 4"), (toy, init(toy, 4, seed=4)[0])),
+        Case("points equally far from two means (ties go to the lower index)", (ties, tie_mixture)),
+    ]
+
+
+def _kmeans_mstep():
+    toy = _load("toy_data")
+    test = _load("test_complete")
+    out = []
+    for X, K, seed, name in ((toy, 3, 0, "toy_data"), (toy, 4, 4, "toy_data"), (test, 4, 0, "test_complete")):
+        post = kmeans.estep(X, init(X, K, seed=seed)[0])
+        label = "toy data" if name == "toy_data" else "test case 20 x 5 (complete)"
+        out.append(Case(_label(name, f"{label}, K = {K}, seed {seed}, after one assignment"), (X, post)))
+    return out
+
+
+def _naive_estep():
+    toy = _load("toy_data")
+    test = _load("test_complete")
+    X, mixture = _long_rows(True)
+    return [
+        Case(_label("toy_data", "toy data, K = 3, seed 0"), (toy, init(toy, 3, seed=0)[0])),
+        Case(_label("test_complete", "test case 20 x 5 (complete), K = 4, seed 0"), (test, init(test, 4, seed=0)[0])),
+        Case("long rows (12 x 1000): densities underflow", (X, mixture)),
+    ]
+
+
+def _naive_mstep():
+    out = []
+    for c in _naive_estep()[:2]:
+        X, mixture = c.args
+        out.append(Case(c.name + ", after one E-step", (X, naive_em.estep(X, mixture)[0])))
+    return out
+
+
+def _naive_run():
+    toy = _load("toy_data")
+    return [
+        Case(_label("toy_data", f"toy data, K = {K}, seed {seed}"), (toy, *init(toy, K, seed=seed)))
+        for K, seed in ((3, 0), (2, 2), (4, 4))
+    ]
+
+
+def _bic():
+    toy = _load("toy_data")
+    out = []
+    for K, seed in ((1, 0), (3, 0), (4, 4)):
+        mixture, _ = init(toy, K, seed=seed)
+        out.append(Case(_label("toy_data", f"toy data, K = {K}"), (toy, mixture, naive_em.estep(toy, mixture)[1])))
+    X, mixture, *_ = _test_case()
+    out.append(Case(_label("test_incomplete", "test case 20 x 5, K = 4"), (X, mixture, em.estep(X, mixture)[1])))
+    return out
+
+
+def _em_estep():
+    toy = _load("toy_data")
+    X, mixture, _, _, late = _test_case()
+    G, gm = _gaps()
+    L, lm = _long_rows(False)
+    return [
+        Case(_label("toy_data", "toy data (complete), K = 3, seed 0"), (toy, init(toy, 3, seed=0)[0])),
+        Case(_label("test_incomplete", "test case 20 x 5, K = 4, seed 0"), (X, mixture)),
+        Case(_label("test_incomplete", "test case 20 x 5, last mixture of the run"), (X, late.mixture)),
+        Case("gaps: empty row, unrated column, weight-0 component", (G, gm)),
+        Case("long rows (12 x 1000): densities underflow", (L, lm)),
+    ]
+
+
+def _em_mstep():
+    X, mixture, _, post1, late = _test_case()
+    G, gm = _gaps()
+    return [
+        Case(_label("test_incomplete", "test case 20 x 5, K = 4, seed 0, first M-step"), (X, post1, mixture)),
+        Case(_label("test_incomplete", "test case 20 x 5, last M-step of the run (variance floor)"),
+             (X, late.post, late.estep_mixture)),
+        Case("gaps: empty row, unrated column, soft counts below 1", (G, _gaps_post(), gm)),
+        Case("gaps, with min_variance = 0.4", (G, _gaps_post(), gm, 0.4)),
+    ]
+
+
+def _em_run():
+    X = _load("test_incomplete")
+    return [Case(_label("test_incomplete", f"test case 20 x 5, K = {K}, seed {seed}"), (X, *init(X, K, seed=seed)))
+            for K, seed in ((4, 0), (3, 1))]
+
+
+def _fill_matrix():
+    X, mixture, *_ = _test_case()
+    final = em.run(X, mixture, np.full((X.shape[0], 4), 0.25))[0]
+    G, gm = _gaps()
+    return [
+        Case(_label("test_incomplete", "test case 20 x 5, K = 4, the mixture after run"), (X, final)),
+        Case(_label("test_incomplete", "test case 20 x 5, K = 4, seed 0, before any step"), (X, mixture)),
+        Case("gaps: empty row, unrated column", (G, gm)),
+        Case("long rows (12 x 1000): densities underflow", _long_rows(False)),
+    ]
+
+
+def _rmse():
+    X = _load("test_incomplete")
+    Y = _load("test_complete")
+    rng = np.random.default_rng(16)
+    return [
+        Case(_label("test_complete", "test case 20 x 5: incomplete against complete"), (X, Y)),
+        Case("random 7 x 3 matrices", (rng.normal(size=(7, 3)), rng.normal(size=(7, 3)))),
+    ]
+
+
+_CASES = {
+    "kmeans.estep": _kmeans_estep, "kmeans.mstep": _kmeans_mstep,
+    "naive_em.estep": _naive_estep, "naive_em.mstep": _naive_mstep, "naive_em.run": _naive_run,
+    "common.bic": _bic, "em.estep": _em_estep, "em.mstep": _em_mstep, "em.run": _em_run,
+    "em.fill_matrix": _fill_matrix, "common.rmse": _rmse,
+}

@@ -1,0 +1,319 @@
+"""Run a learner's function on the checker's cases, compare with the library, name the mistake.
+
+``run_check(step, fn)`` returns a ``Verdict``: how many cases agree with the library, the first
+value that differs (only that one value of the reference is shown), and, when the learner's
+outputs match one of the known wrong variants of ``mistakes`` on every case, that mistake's id
+and explanation. An argument changed in place is reported as ``mutates-input`` whatever the
+outputs are.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .. import common, em, kmeans, naive_em
+from . import cases as _cases
+from .mistakes import MISTAKES, VARIANTS
+
+__all__ = ["STEPS", "Verdict", "run_check"]
+
+#: Relative and absolute tolerances for "agrees": far above rounding, far below any real mistake.
+RTOL, ATOL = 1e-6, 1e-9
+
+
+class Malformed(Exception):
+    """The learner's function returned something of the wrong kind or shape."""
+
+
+# --------------------------------------------------------------------------
+# What each step returns, as named arrays
+# --------------------------------------------------------------------------
+
+def _describe(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    shape = getattr(value, "shape", None)
+    return f"{type(value).__name__}" + (f" of shape {shape}" if shape is not None else "")
+
+
+def _parts(value, n: int, what: str):
+    if not isinstance(value, (tuple, list)) or len(value) != n:
+        raise Malformed(f"should return {what}, but returned {_describe(value)}")
+    return value
+
+
+def _array(value, name: str) -> np.ndarray:
+    try:
+        return np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Malformed(f"{name} should be an array of numbers, got {_describe(value)}") from None
+
+
+def _scalar(value, name: str) -> float:
+    arr = _array(value, name)
+    if arr.size != 1:
+        raise Malformed(f"{name} should be one number, got an array of shape {arr.shape}")
+    return float(arr.reshape(-1)[0])
+
+
+def _mixture(value) -> list:
+    if all(hasattr(value, a) for a in ("mu", "var", "p")):
+        mu, var, p = value.mu, value.var, value.p
+    elif isinstance(value, (tuple, list)) and len(value) == 3:
+        mu, var, p = value
+    else:
+        raise Malformed(f"should return a GaussianMixture(mu, var, p), but returned {_describe(value)}")
+    return [("mu", _array(mu, "mu")), ("var", _array(var, "var")), ("p", _array(p, "p"))]
+
+
+def _post(v):
+    return [("post", _array(v, "post"))]
+
+
+def _estep_out(v):
+    post, ll = _parts(v, 2, "(post, ll)")
+    return [("post", _array(post, "post")), ("ll", _scalar(ll, "ll"))]
+
+
+def _kmeans_mstep_out(v):
+    mixture, cost = _parts(v, 2, "(mixture, cost)")
+    return _mixture(mixture) + [("cost", _scalar(cost, "cost"))]
+
+
+def _run_out(v):
+    mixture, post, ll = _parts(v, 3, "(mixture, post, ll)")
+    return _mixture(mixture) + [("post", _array(post, "post")), ("ll", _scalar(ll, "ll"))]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One function the learner writes: its reference, how to read its result, its arguments' names."""
+
+    reference: object
+    outputs: object
+    argnames: tuple
+    file: str
+    function: str
+
+
+STEPS = {
+    "kmeans.estep": Step(kmeans.estep, _post, ("X", "mixture"), "kmeans.py", "estep"),
+    "kmeans.mstep": Step(lambda X, post: kmeans.mstep(X, post), _kmeans_mstep_out, ("X", "post"),
+                         "kmeans.py", "mstep"),
+    "naive_em.estep": Step(naive_em.estep, _estep_out, ("X", "mixture"), "naive_em.py", "estep"),
+    "naive_em.mstep": Step(lambda X, post: naive_em.mstep(X, post), _mixture, ("X", "post"), "naive_em.py", "mstep"),
+    "naive_em.run": Step(naive_em.run, _run_out, ("X", "mixture", "post"), "naive_em.py", "run"),
+    "common.bic": Step(common.bic, lambda v: [("bic", _scalar(v, "the BIC"))], ("X", "mixture", "log_likelihood"),
+                       "common.py", "bic"),
+    "em.estep": Step(em.estep, _estep_out, ("X", "mixture"), "em.py", "estep"),
+    "em.mstep": Step(em.mstep, _mixture, ("X", "post", "mixture", "min_variance"), "em.py", "mstep"),
+    "em.run": Step(em.run, _run_out, ("X", "mixture", "post"), "em.py", "run"),
+    "em.fill_matrix": Step(em.fill_matrix, lambda v: [("X_pred", _array(v, "X_pred"))], ("X", "mixture"),
+                           "em.py", "fill_matrix"),
+    "common.rmse": Step(common.rmse, lambda v: [("rmse", _scalar(v, "the RMSE"))], ("X", "Y"), "common.py", "rmse"),
+}
+
+
+# --------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------
+
+def _index(idx) -> str:
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]" if idx else ""
+
+
+def first_difference(mine: list, ref: list) -> str | None:
+    """The first value of ``mine`` that differs from ``ref`` (named, with the reference value), or None."""
+    for (name, a), (_, b) in zip(mine, ref):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            return f"{name} has shape {a.shape}, expected {b.shape}"
+        close = np.isclose(a, b, rtol=RTOL, atol=ATOL)
+        if not close.all():
+            idx = tuple(np.argwhere(~close)[0]) if a.ndim else ()
+            x, y = float(a[idx]), float(b[idx])
+            off = "" if not np.isfinite(x) else f" (off by {abs(x - y):.2g})"
+            return f"{name}{_index(idx)} is {x:.10g}, expected {y:.10g}{off}"
+    return None
+
+
+def _same(mine: list, other: list) -> bool:
+    for (_, a), (_, b) in zip(mine, other):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or not np.isclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=True).all():
+            return False
+    return True
+
+
+def _equal(a, b) -> bool:
+    if hasattr(a, "mu") and hasattr(b, "mu"):
+        return all(_equal(x, y) for x, y in zip((a.mu, a.var, a.p), (b.mu, b.var, b.p)))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+    return a == b
+
+
+def _copy_args(args: tuple) -> tuple:
+    out = copy.deepcopy(args)
+    for a in out:  # the checker's cached arrays are read-only; the learner gets writable copies
+        for arr in ((a.mu, a.var, a.p) if hasattr(a, "mu") else (a,)):
+            if isinstance(arr, np.ndarray):
+                arr.setflags(write=True)
+    return out
+
+
+def _quiet(fn, args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args)
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame of the learner's code (not NumPy's, not ours), as 'line N of FILE'."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "site-packages" not in f.filename and "cfgmm_lib" not in f.filename]
+    if not frames:
+        return ""
+    f = frames[-1]
+    name = f.filename.rsplit("/", 1)[-1]
+    return f" (line {f.lineno} of {name}{'' if name.endswith('.py') else ', your cell'}: {(f.line or '').strip()})"
+
+
+# --------------------------------------------------------------------------
+# The verdict
+# --------------------------------------------------------------------------
+
+_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "not written": "TODO", "skipped": "SKIP",
+          "timeout": "TIME"}
+
+
+@dataclass
+class Verdict:
+    """The outcome of checking one step.
+
+    Attributes
+    ----------
+    step : str
+        ``"em.estep"`` and so on: the handout's file and function.
+    status : str
+        "passed", "failed", "error" (it raised), "not written" (``NotImplementedError``),
+        "skipped" (nothing to run) or "timeout".
+    passed, total : int
+        Cases that agree with the library, out of those run.
+    detail : str
+        The first problem, on which case.
+    mistake : str or None
+        The id of the known mistake whose output matched, if any.
+    notes : list of str
+        What could not use the course data.
+    """
+
+    step: str
+    status: str
+    passed: int = 0
+    total: int = 0
+    detail: str = ""
+    mistake: str | None = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "passed"
+
+    def lines(self) -> list[str]:
+        head = f"{_LABEL[self.status]:<5} {self.step:<15}"
+        if self.status == "passed":
+            head += f" all {self.total} cases agree with the library"
+        elif self.status == "failed":
+            head += f" {self.passed} of {self.total} cases agree"
+        elif self.status == "not written":
+            head += " not written yet: replace `raise NotImplementedError` with your code"
+        out = [head]
+        if self.detail:
+            out.append("      " + self.detail)
+        if self.mistake:
+            out.append(f"      likely mistake [{self.mistake}]: {MISTAKES[self.mistake]}")
+        out += ["      note: " + n for n in self.notes]
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def __repr__(self) -> str:
+        return f"<Verdict {self.step}: {self.status}>"
+
+    def _ipython_display_(self):  # the check functions print the verdict; do not show it twice
+        pass
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_check(step: str, fn) -> Verdict:
+    """Run ``fn`` (the learner's version of ``step``) on every case and judge it.
+
+    Parameters
+    ----------
+    step : str
+        A key of ``STEPS``, e.g. ``"em.estep"``.
+    fn : callable
+        The learner's function, with the handout's signature.
+
+    Returns
+    -------
+    Verdict
+    """
+    spec = STEPS[step]
+    if not callable(fn):
+        return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
+    all_cases = _cases.cases(step)
+    mine_by_case, first, mutated, n_ok = [], None, None, 0
+    for case in all_cases:
+        args = _copy_args(case.args)
+        try:
+            result = _quiet(fn, args)
+        except NotImplementedError:
+            return Verdict(step, "not written", total=len(all_cases), notes=_cases.notes())
+        except Exception as exc:  # the learner's bug: report it, do not crash
+            msg = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200]
+            return Verdict(step, "error", n_ok, len(all_cases), f'on "{case.name}": raised {msg}{_where(exc)}',
+                           notes=_cases.notes())
+        for name, before, after in zip(spec.argnames, case.args, args):
+            if mutated is None and not _equal(before, after):
+                mutated = f'on "{case.name}": {name} was changed in place'
+        ref = spec.outputs(_quiet(spec.reference, _copy_args(case.args)))
+        try:
+            mine = spec.outputs(result)
+        except Malformed as exc:
+            return Verdict(step, "error", n_ok, len(all_cases), f'on "{case.name}": {step} {exc}',
+                           notes=_cases.notes())
+        problem = first_difference(mine, ref)
+        mine_by_case.append((case, mine))
+        if problem is None:
+            n_ok += 1
+        elif first is None:
+            first = f'on "{case.name}": {problem}'
+    notes = _cases.notes()
+    if mutated:
+        return Verdict(step, "failed", n_ok, len(all_cases), mutated, "mutates-input", notes)
+    if first is None:
+        return Verdict(step, "passed", n_ok, len(all_cases), notes=notes)
+    return Verdict(step, "failed", n_ok, len(all_cases), first, diagnose(step, mine_by_case), notes)
+
+
+def diagnose(step: str, mine_by_case: list) -> str | None:
+    """The id of the first wrong variant whose outputs match the learner's on every case, or None."""
+    spec = STEPS[step]
+    for mistake, variant in VARIANTS[step]:
+        try:
+            if all(_same(mine, spec.outputs(_quiet(variant, _copy_args(case.args))))
+                   for case, mine in mine_by_case):
+                return mistake
+        except Exception:
+            continue
+    return None
