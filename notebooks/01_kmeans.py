@@ -200,6 +200,65 @@ explorer = kmeans_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, cache=FitCache(X)
 explorer
 
 # %% [markdown]
+# ## Write it yourself
+#
+# The handout asks you to write K-means' two steps in `kmeans.py`. Here are short, vectorised
+# answers, each followed by the checker's verdict on it. The exercise version,
+# `exercises/01_kmeans_exercise.ipynb` (`make exercises`), has the same cells with the answers
+# taken out; the checker, `from cfgmm_lib import check`, then tells you what is wrong with yours,
+# and `python -m cfgmm_lib.check PATH` checks your whole course folder (see the README).
+
+# %%
+import numpy as np
+
+from cfgmm_lib import GaussianMixture, check
+
+# %% tags=["solution"]
+def estep(X, mixture):
+    """K-means step 2a: assign each point to its nearest mean.
+
+    Args:
+        X: (n, d) array holding the data
+        mixture: the current mixture (only its means mu, (K, d), are used)
+
+    Returns:
+        post: (n, K) one-hot array, post[u, j] = 1 when mu[j] is nearest to x_u (ties: lowest j)
+    """
+    distances = ((X[:, None, :] - mixture.mu[None, :, :]) ** 2).sum(axis=2)  # (n, K)
+    post = np.zeros_like(distances)
+    post[np.arange(len(X)), distances.argmin(axis=1)] = 1
+    return post
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.kmeans_estep(estep)
+
+# %% tags=["solution"]
+def mstep(X, post):
+    """K-means step 2b: the mixture and the cost of a hard assignment.
+
+    Args:
+        X: (n, d) array holding the data
+        post: (n, K) one-hot assignment, every cluster non-empty
+
+    Returns:
+        mixture: GaussianMixture with mu (K, d) the cluster means, var (K,) the squared
+            distances to them per coordinate, var[j] = SSE_j / (d n_j), p (K,) = n_j / n
+        cost: float, the total squared distance of the points to their means
+    """
+    n, d = X.shape
+    n_hat = post.sum(axis=0)                                           # (K,) points per cluster
+    mu = post.T @ X / n_hat[:, None]                                   # (K, d)
+    sse = (post * ((X[:, None, :] - mu) ** 2).sum(axis=2)).sum(axis=0)  # (K,)
+    return GaussianMixture(mu, sse / (d * n_hat), n_hat / n), float(sse.sum())
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.kmeans_mstep(mstep)
+
+# %% [markdown]
 # ## Recap
 #
 # - `init` picks $K$ rows as means; K-means then alternates *assign to the nearest mean* and

@@ -343,6 +343,95 @@ compare_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, cache=cache)
 em_steps_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, K=STEP_K, seed=STEP_SEED, cache=cache)
 
 # %% [markdown]
+# ## Write it yourself
+#
+# The handout asks you to write `estep`, `mstep` and `run` in `naive_em.py`. Here are short,
+# vectorised answers, each followed by the checker's verdict on it. The exercise version,
+# `exercises/02_em_exercise.ipynb` (`make exercises`), has the same cells with the answers taken
+# out; the checker, `from cfgmm_lib import check`, then tells you what is wrong with yours, and
+# `python -m cfgmm_lib.check PATH` checks your whole course folder (see the README).
+
+# %%
+import numpy as np
+from scipy.special import logsumexp
+
+from cfgmm_lib import GaussianMixture, check
+
+# %% tags=["solution"]
+def estep(X, mixture):
+    """E-step: posterior probabilities of the components, and the log-likelihood.
+
+    Args:
+        X: (n, d) array holding the data
+        mixture: the current mixture: mu (K, d), var (K,), p (K,)
+
+    Returns:
+        post: (n, K) array, post[u, j] = P(component j | x_u)
+        ll: float, sum_u log sum_j p[j] N(x_u; mu[j], var[j] I)
+    """
+    d = X.shape[1]
+    mu, var, p = mixture
+    sq = ((X[:, None, :] - mu[None, :, :]) ** 2).sum(axis=2)                # (n, K)
+    f = np.log(p) - d / 2 * np.log(2 * np.pi * var) - sq / (2 * var)  # log p_j N(x_u), (n, K)
+    total = logsumexp(f, axis=1, keepdims=True)                         # (n, 1)
+    return np.exp(f - total), float(total.sum())
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.naive_estep(estep)
+
+# %% tags=["solution"]
+def mstep(X, post):
+    """M-step: the mixture that maximises the expected log-likelihood.
+
+    Args:
+        X: (n, d) array holding the data
+        post: (n, K) array holding the posterior probabilities
+
+    Returns:
+        GaussianMixture: mu (K, d), var (K,), p (K,)
+    """
+    n, d = X.shape
+    n_hat = post.sum(axis=0)                                  # (K,) soft counts
+    mu = post.T @ X / n_hat[:, None]                          # (K, d)
+    sq = ((X[:, None, :] - mu[None, :, :]) ** 2).sum(axis=2)  # (n, K)
+    var = (post * sq).sum(axis=0) / (d * n_hat)               # (K,)
+    return GaussianMixture(mu, var, n_hat / n)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.naive_mstep(mstep)
+
+# %% tags=["solution"]
+def run(X, mixture, post):
+    """EM until the log-likelihood improves by at most 1e-6 of its size.
+
+    Args:
+        X: (n, d) array holding the data
+        mixture: the initial mixture
+        post: (n, K) initial posteriors (not used)
+
+    Returns:
+        mixture: the mixture after the last M-step
+        post: (n, K) posteriors of the last E-step
+        ll: float, log-likelihood of the last E-step
+    """
+    old_ll = None
+    while True:
+        post, ll = estep(X, mixture)
+        mixture = mstep(X, post)
+        if old_ll is not None and ll - old_ll <= 1e-6 * abs(ll):
+            return mixture, post, ll
+        old_ll = ll
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.naive_run(run)
+
+# %% [markdown]
 # ## Recap
 #
 # - The E-step computes posteriors in the log domain: $\log\sum_k e^{f_k} = m + \log\sum_k e^{f_k - m}$.

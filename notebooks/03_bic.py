@@ -158,6 +158,42 @@ print("best K by BIC over K =", K_FURTHER, "->", wide.best_K_by_bic())
 # margin over its neighbours (table above) is large: 26 over $K = 2$ and 11 over $K = 4$.
 
 # %% [markdown]
+# ## Write it yourself
+#
+# The handout asks you to write `bic` in `common.py`. Here is a short answer, followed by the
+# checker's verdict on it. The exercise version, `exercises/03_bic_exercise.ipynb`
+# (`make exercises`), has the same cells with the answer taken out; the checker,
+# `from cfgmm_lib import check`, then tells you what is wrong with yours, and
+# `python -m cfgmm_lib.check PATH` checks your whole course folder (see the README).
+
+# %%
+import numpy as np
+
+from cfgmm_lib import check
+
+# %% tags=["solution"]
+def bic(X, mixture, log_likelihood):
+    """The Bayesian information criterion of a mixture (higher is better).
+
+    Args:
+        X: (n, d) array holding the data
+        mixture: the fitted mixture, mu of shape (K, d)
+        log_likelihood: float, its log-likelihood on X
+
+    Returns:
+        float: log_likelihood - 1/2 (number of free parameters) log n
+    """
+    n, d = X.shape
+    K = mixture.mu.shape[0]
+    n_parameters = K * d + K + (K - 1)  # means, variances, weights (they sum to 1)
+    return float(log_likelihood - 0.5 * n_parameters * np.log(n))
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.bic(bic)
+
+# %% [markdown]
 # A caution: the BIC's $\tfrac12 \log n$ per parameter comes from an approximation that assumes
 # plenty of data per parameter. It is a good rule of thumb here (250 points, at most 31
 # parameters). Netflix's mixture has 14,400 mean coordinates for 1,200 users, where the

@@ -463,6 +463,132 @@ fig.tight_layout()
 fig
 
 # %% [markdown]
+# ## Write it yourself
+#
+# The handout asks you to write `estep`, `mstep`, `run` and `fill_matrix` in `em.py`, and `rmse`
+# in `common.py`. Here are short, vectorised answers (matrix products with the mask
+# $M = [X \neq 0]$, no loop over users), each followed by the checker's verdict on it. The
+# exercise version, `exercises/04_matrix_completion_exercise.ipynb` (`make exercises`), has the
+# same cells with the answers taken out; the checker, `from cfgmm_lib import check`, then tells
+# you what is wrong with yours, and `python -m cfgmm_lib.check PATH` checks your whole course
+# folder (see the README).
+
+# %%
+import numpy as np
+from scipy.special import logsumexp
+
+from cfgmm_lib import GaussianMixture, check
+
+# %% tags=["solution"]
+def estep(X, mixture):
+    """E-step on the observed entries (X == 0 means missing).
+
+    Args:
+        X: (n, d) array holding the ratings
+        mixture: the current mixture: mu (K, d), var (K,), p (K,)
+
+    Returns:
+        post: (n, K) array, post[u, j] = P(component j | observed ratings of u)
+        ll: float, the log-likelihood of the observed ratings
+    """
+    mu, var, p = mixture
+    M = (X != 0).astype(float)                                                   # observed, (n, d)
+    counts = M.sum(axis=1, keepdims=True)                                        # |C_u|, (n, 1)
+    sq = (X ** 2).sum(axis=1, keepdims=True) - 2 * X @ mu.T + M @ (mu ** 2).T    # (n, K)
+    f = np.log(p + 1e-16) - counts / 2 * np.log(2 * np.pi * var) - sq / (2 * var)
+    total = logsumexp(f, axis=1, keepdims=True)                                  # (n, 1)
+    return np.exp(f - total), float(total.sum())
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.em_estep(estep)
+
+# %% tags=["solution"]
+def mstep(X, post, mixture, min_variance=.25):
+    """M-step on the observed entries (X == 0 means missing).
+
+    Args:
+        X: (n, d) array holding the ratings
+        post: (n, K) array holding the posterior probabilities
+        mixture: the current mixture (a mean keeps its value where its soft count is below 1)
+        min_variance: the smallest variance a component may get
+
+    Returns:
+        GaussianMixture: mu (K, d), var (K,), p (K,)
+    """
+    n = X.shape[0]
+    M = (X != 0).astype(float)
+    weight = post.T @ M                                                          # (K, d) soft counts
+    mu = mixture.mu.copy()
+    update = weight >= 1
+    mu[update] = (post.T @ X)[update] / weight[update]
+    sq = (X ** 2).sum(axis=1, keepdims=True) - 2 * X @ mu.T + M @ (mu ** 2).T    # with the new means
+    var = (post * sq).sum(axis=0) / (post.T @ M.sum(axis=1))
+    return GaussianMixture(mu, np.maximum(var, min_variance), post.sum(axis=0) / n)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.em_mstep(mstep)
+
+# %% tags=["solution"]
+def run(X, mixture, post):
+    """EM with missing entries until the log-likelihood improves by at most 1e-6 of its size.
+
+    Args:
+        X: (n, d) array holding the ratings
+        mixture: the initial mixture
+        post: (n, K) initial posteriors (not used)
+
+    Returns:
+        mixture: the mixture after the last M-step
+        post: (n, K) posteriors of the last E-step
+        ll: float, log-likelihood of the last E-step
+    """
+    old_ll = None
+    while True:
+        post, ll = estep(X, mixture)
+        mixture = mstep(X, post, mixture)
+        if old_ll is not None and ll - old_ll <= 1e-6 * abs(ll):
+            return mixture, post, ll
+        old_ll = ll
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.em_run(run)
+
+# %% tags=["solution"]
+def fill_matrix(X, mixture):
+    """Fill the missing entries (the zeros) with their expected values under the mixture.
+
+    Args:
+        X: (n, d) array holding the ratings
+        mixture: the fitted mixture
+
+    Returns:
+        (n, d) array: X with each missing entry (u, l) set to sum_j post[u, j] mu[j, l]
+    """
+    post, _ = estep(X, mixture)
+    return np.where(X == 0, post @ mixture.mu, X)
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.fill_matrix(fill_matrix)
+
+# %% tags=["solution"]
+def rmse(X, Y):
+    """Root mean squared error between two arrays of the same shape, over all entries."""
+    return float(np.sqrt(np.mean((X - Y) ** 2)))
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+check.rmse(rmse)
+
+# %% [markdown]
 # ## What the handout's RMSE does and does not measure
 #
 # - It **does** check that `fill_matrix` reproduces the course's implementation: same model, same

@@ -51,12 +51,9 @@ def _load(name: str) -> np.ndarray:
 
 
 def notes() -> list[str]:
-    """What the cases built so far could not take from the course files."""
-    missing = sorted(n for n in _USED if _data(n)[1])
-    if not missing:
-        return []
-    return [f"course file{'s' if len(missing) > 1 else ''} {', '.join(m + '.txt' for m in missing)} not installed: "
-            "those cases ran on synthetic stand-ins of the same shape (install the course data, see data/README.md)"]
+    """One line per course file that the cases built so far could not use (a stand-in took its place)."""
+    return [f"{name}.txt is not installed: its cases ran on a synthetic stand-in of the same shape "
+            "(install the course data: see data/README.md)" for name in sorted(_USED) if _data(name)[1]]
 
 
 def _label(name: str, text: str) -> str:

@@ -1,0 +1,48 @@
+"""Checks in a subprocess (started by ``folder``): ``python -m cfgmm_lib.check._worker WORK RESULT STEP...``.
+
+Imports the learner's module from WORK (a temporary copy of their folder; bytecode writing is
+off), runs each step's check and appends its verdict as one JSON line to RESULT (outside WORK). The learner's
+printing goes to this process's stdout, which ``folder`` discards.
+"""
+
+from __future__ import annotations
+
+import sys
+
+sys.dont_write_bytecode = True
+
+
+def _verdict(step: str):
+    import importlib
+    import traceback
+
+    from .core import STEPS, Verdict, run_check
+
+    spec = STEPS[step]
+    try:
+        module = importlib.import_module(spec.file[:-3])
+    except BaseException as exc:  # the learner's file: a syntax error, a failing import, sys.exit...
+        frame = (traceback.extract_tb(exc.__traceback__) or [None])[-1]
+        where = f" (line {exc.lineno} of {exc.filename.rsplit('/', 1)[-1]})" if isinstance(exc, SyntaxError) else (
+            f" (line {frame.lineno} of {frame.filename.rsplit('/', 1)[-1]})" if frame else "")
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        return Verdict(step, "error", detail=f"{spec.file} could not be imported: {type(exc).__name__}: {text}{where}")
+    fn = getattr(module, spec.function, None)
+    if fn is None:
+        return Verdict(step, "skipped", detail=f"{spec.file} has no function {spec.function}")
+    return run_check(step, fn)
+
+
+def main(work: str, result: str, *steps: str) -> int:
+    import json
+
+    sys.path.insert(0, work)
+    for step in steps:
+        line = json.dumps(_verdict(step).to_dict())
+        with open(result, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Check a learner's folder of course files: ``python -m cfgmm_lib.check PATH``.
+
+PATH holds the learner's ``common.py``, ``kmeans.py``, ``naive_em.py`` and ``em.py`` in the
+course's layout (any of them may be missing). The ``.py`` files at the top of PATH are copied
+to a temporary folder, and each file's functions are checked there in a Python subprocess, with
+bytecode writing off and a time limit per function, so that nothing is ever written into PATH;
+an endless loop or a crash costs that one check (a new subprocess takes the file's other
+functions). One line per check; the exit status is 0 only
+when every check that could run passed (and at least one could), 1 otherwise, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .core import STEPS, Verdict
+
+__all__ = ["check_folder", "main"]
+
+#: The handout's files and what the checker looks for in each.
+FILES = ("common.py", "kmeans.py", "naive_em.py", "em.py")
+DEFAULT_TIMEOUT = 60.0
+
+
+def _copy_sources(path: Path, dest: Path) -> list[str]:
+    """Copy the ``.py`` files at the top of ``path`` into ``dest`` (only reading ``path``)."""
+    names = []
+    for src in sorted(path.glob("*.py")):
+        if src.is_file():
+            shutil.copyfile(src, dest / src.name)
+            names.append(src.name)
+    return names
+
+
+def _run_worker(work: Path, steps: list[str], timeout: float) -> list[Verdict]:
+    """Check ``steps`` (all from one course file) in one subprocess, each within ``timeout`` seconds.
+
+    The worker appends one verdict per line as it goes; when a step takes too long (or the
+    process dies), it is stopped, that step gets its verdict and a new worker takes the rest.
+    """
+    verdicts: list[Verdict] = []
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    while len(verdicts) < len(steps):
+        todo = steps[len(verdicts):]
+        with tempfile.TemporaryDirectory(prefix="cfgmm-result-") as out:
+            result = Path(out) / "verdicts.jsonl"
+            result.touch()
+            cmd = [sys.executable, "-B", "-m", "cfgmm_lib.check._worker", str(work), str(result), *todo]
+            with tempfile.TemporaryFile(mode="w+") as err:
+                proc = subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=err, text=True)
+                done, last_progress, timed_out = 0, time.monotonic(), False
+                while True:
+                    finished = proc.poll() is not None
+                    lines = result.read_text(encoding="utf-8").splitlines()
+                    complete = [ln for ln in lines if ln.endswith("}")]
+                    if len(complete) > done:
+                        done, last_progress = len(complete), time.monotonic()
+                    if finished:
+                        break
+                    if time.monotonic() - last_progress > timeout:
+                        proc.kill()
+                        proc.wait()
+                        timed_out = True
+                        break
+                    time.sleep(0.05)
+                verdicts += [Verdict(**json.loads(ln)) for ln in complete]
+                if len(complete) < len(todo):
+                    step = todo[len(complete)]
+                    spec = STEPS[step]
+                    if timed_out:
+                        verdicts.append(Verdict(step, "timeout", detail=(
+                            f"{spec.function} did not finish within {timeout:g} s "
+                            "(an endless loop? for run: is the stopping rule ever met?)")))
+                    else:
+                        err.seek(0)
+                        last = (err.read().strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+                        verdicts.append(Verdict(step, "error", detail=f"the check stopped: {last[:200]}"))
+    return verdicts
+
+
+def check_folder(path, *, timeout: float = DEFAULT_TIMEOUT, steps=None, echo=print) -> list[Verdict]:
+    """Check every handout function found in the folder ``path``; print one line per check.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder with the learner's ``common.py``, ``kmeans.py``, ``naive_em.py``, ``em.py``.
+    timeout : float, default 60
+        Seconds each check may take.
+    steps : list of str, optional
+        Only these steps (keys of ``STEPS``); by default all.
+    echo : callable, default print
+        Receives each line of the report.
+
+    Returns
+    -------
+    list of Verdict
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise NotADirectoryError(f"PATH must be a folder holding your course files (common.py, ...), got {path}")
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="cfgmm-check-") as tmp:
+        work = Path(tmp)
+        present = _copy_sources(path, work)
+        wanted = [s for s in STEPS if steps is None or s in steps]
+        for file in dict.fromkeys(STEPS[s].file for s in wanted):
+            mine = [s for s in wanted if STEPS[s].file == file]
+            if file not in present:
+                found = [Verdict(s, "skipped", detail=f"{file} is not in {path}") for s in mine]
+            else:
+                found = _run_worker(work, mine, timeout)
+            for v in found:
+                for line in v.lines():
+                    if not line.lstrip().startswith("note:"):
+                        echo(line)
+            verdicts += found
+    notes = sorted({n for v in verdicts for n in v.notes})
+    for n in notes:
+        echo("note: " + n)
+    return verdicts
+
+
+def summary(verdicts: list[Verdict]) -> tuple[str, int]:
+    """One closing line and the exit status (0 only when every check that ran passed)."""
+    counts = {}
+    for v in verdicts:
+        counts[v.status] = counts.get(v.status, 0) + 1
+    ran = [v for v in verdicts if v.status != "skipped"]
+    text = f"{len(verdicts)} checks: " + ", ".join(
+        f"{counts[k]} {k}" for k in ("passed", "failed", "error", "timeout", "not written", "skipped") if k in counts)
+    if not ran:
+        return f"nothing to check: none of {', '.join(FILES)} has a function the checker knows ({text})", 1
+    return text, 0 if all(v.ok for v in ran) else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cfgmm_lib.check",
+        description="Check your course files (common.py, kmeans.py, naive_em.py, em.py) against the library, "
+                    "on the handout's cases and adversarial ones, and name known mistakes.")
+    parser.add_argument("path", help="the folder that holds your course files")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds each check may take (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--only", action="append", choices=list(STEPS), metavar="STEP",
+                        help="check only this step (em.estep, ...); repeatable")
+    args = parser.parse_args(argv)
+    if args.timeout <= 0:
+        parser.error("--timeout must be positive")
+    try:
+        verdicts = check_folder(args.path, timeout=args.timeout, steps=args.only)
+    except NotADirectoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text, status = summary(verdicts)
+    print(text)
+    return status

@@ -1,0 +1,208 @@
+"""Exercise notebooks made from the series (``make exercises``), and the answers as a course folder.
+
+    python tools/exercises.py build            # notebooks/NN_*.py -> notebooks/exercises/NN_*_exercise.ipynb
+    python tools/exercises.py check            # exit 1 when an exercise notebook is stale
+    python tools/exercises.py course-folder D  # the answers, as the handout's common/kmeans/naive_em/em.py in D
+
+The ``py:percent`` notebooks stay the single source. A code cell tagged ``solution`` holds the
+learner's work: one or more functions with the handout's signatures and docstrings. In the
+exercise version each such function keeps its signature and docstring and its body becomes
+``raise NotImplementedError``; the check cell that follows it (``check.em_estep(estep)``...) is
+kept, and prints "not written yet" until the learner has written the function. Every other cell
+is copied as it is (without nbval markers), unexecuted, with fixed cell ids, so that building
+twice gives the same bytes and a test can tell when an exercise notebook is stale.
+
+``course-folder`` writes the same answers as a learner's folder in the course's layout
+(``common.py`` with ``bic`` and ``rmse``, ``kmeans.py``, ``naive_em.py``, ``em.py``), which the
+tests give to ``python -m cfgmm_lib.check``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+EXERCISES = NOTEBOOKS / "exercises"
+TAG = "solution"
+STUB = "raise NotImplementedError"
+
+#: Which of the handout's files each notebook's answers belong to (rmse and bic live in common.py).
+MODULE_OF = {"01": "kmeans", "02": "naive_em", "03": "common", "04": "em"}
+COMMON_FUNCTIONS = {"bic", "rmse"}
+
+#: What each course file starts with (the handout's imports and, in common.py, the mixture type).
+HEADERS = {
+    "common": '"""Mixture model for matrix completion (the answers of notebooks 03-04)."""\n'
+              "from typing import NamedTuple\n\nimport numpy as np\n\n\n"
+              "class GaussianMixture(NamedTuple):\n"
+              '    """Tuple holding a gaussian mixture"""\n'
+              "    mu: np.ndarray  # (K, d) array - each row corresponds to a gaussian component mean\n"
+              "    var: np.ndarray  # (K, ) array - each row corresponds to the variance of a component\n"
+              "    p: np.ndarray  # (K, ) array = each row corresponds to the weight of a component\n",
+    "kmeans": '"""Mixture model based on kmeans (the answers of notebook 01)."""\n'
+              "import numpy as np\n\nfrom common import GaussianMixture\n",
+    "naive_em": '"""Mixture model using EM (the answers of notebook 02)."""\n'
+                "import numpy as np\nfrom scipy.special import logsumexp\n\nfrom common import GaussianMixture\n",
+    "em": '"""Mixture model for matrix completion (the answers of notebook 04)."""\n'
+          "import numpy as np\nfrom scipy.special import logsumexp\n\nfrom common import GaussianMixture\n",
+}
+
+
+def sources() -> list[Path]:
+    """The series' sources that hold at least one ``solution`` cell."""
+    return [p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")) if solution_cells(jupytext.read(p))]
+
+
+def solution_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code" and TAG in c.metadata.get("tags", [])]
+
+
+def exercise_path(py: Path) -> Path:
+    return EXERCISES / f"{py.stem}_exercise.ipynb"
+
+
+def stub(source: str) -> str:
+    """Each top-level function of ``source`` reduced to its signature, its docstring and the stub."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    out = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        first = node.body[0]
+        has_doc = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+            and isinstance(first.value.value, str)
+        keep_to = first.end_lineno if has_doc else first.lineno - 1
+        indent = " " * first.col_offset
+        out.append("\n".join(lines[node.lineno - 1:keep_to] + [indent + STUB]))
+    if not out:
+        raise ValueError(f"a cell tagged {TAG!r} must define at least one function:\n{source[:200]}")
+    return "\n\n\n".join(out)
+
+
+def _header(py: Path):
+    name = py.stem
+    return nbformat.v4.new_markdown_cell(
+        f"# Exercise version of `{name}`\n\n"
+        f"Made by `make exercises` from `notebooks/{name}.py`: the worked version is `../{name}.ipynb`.\n"
+        "Save your own copy (File > Save Notebook As...) before you write in it: `make exercises`\n"
+        "rebuilds this file.\n\n"
+        "Each function of the handout that you are asked to write appears, in the section\n"
+        "**Write it yourself**, with its signature and docstring and `raise NotImplementedError` as\n"
+        "its body. Replace that line with your code and run the check cell after it: the checker runs\n"
+        "your function on the handout's cases and on adversarial ones, compares it with the library,\n"
+        "and says what differs and, when it recognises it, which mistake it is. It never prints the\n"
+        "answer beyond the first value that differs. To check your course folder instead:\n"
+        "`python -m cfgmm_lib.check PATH`."
+    )
+
+
+def exercise(py: Path):
+    """The exercise notebook made from the series notebook ``py``."""
+    src = jupytext.read(py)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {k: copy.deepcopy(v) for k, v in src.metadata.items() if k == "kernelspec"}
+    nb.cells.append(_header(py))
+    for cell in src.cells:
+        source = cell.source
+        tags = list(cell.metadata.get("tags", []))
+        if cell.cell_type == "code" and TAG in tags:
+            source = stub(source)
+            tags = [t for t in tags if t != TAG] + ["exercise"]
+        elif cell.cell_type == "code":
+            source = "\n".join(ln for ln in source.splitlines() if ln.strip() != "# NBVAL_CHECK_OUTPUT")
+        new = (nbformat.v4.new_code_cell(source) if cell.cell_type == "code"
+               else nbformat.v4.new_markdown_cell(source))
+        if tags:
+            new.metadata["tags"] = tags
+        nb.cells.append(new)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:03d}"
+    return nb
+
+
+def render(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def stale() -> list[str]:
+    """The exercise notebooks that are missing or differ from what ``build`` makes now."""
+    problems = []
+    for py in sources():
+        path = exercise_path(py)
+        if not path.exists():
+            problems.append(f"{path.relative_to(ROOT)} is missing: run `make exercises`")
+        elif path.read_text(encoding="utf-8") != render(exercise(py)):
+            problems.append(f"{path.relative_to(ROOT)} is stale: run `make exercises`")
+    made = {exercise_path(py).name for py in sources()}
+    for path in sorted(EXERCISES.glob("*_exercise.ipynb")):
+        if path.name not in made:
+            problems.append(f"{path.relative_to(ROOT)} has no source with {TAG!r} cells: delete it")
+    return problems
+
+
+def build() -> list[Path]:
+    EXERCISES.mkdir(exist_ok=True)
+    written = []
+    for py in sources():
+        path = exercise_path(py)
+        path.write_text(render(exercise(py)), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def answers() -> dict[str, list[str]]:
+    """The solution cells' sources, grouped by the course file they belong to."""
+    out = {m: [] for m in HEADERS}
+    for py in sources():
+        module = MODULE_OF[py.stem[:2]]
+        for cell in solution_cells(jupytext.read(py)):
+            names = {n.name for n in ast.parse(cell.source).body if isinstance(n, ast.FunctionDef)}
+            out["common" if names <= COMMON_FUNCTIONS else module].append(cell.source.strip())
+    return out
+
+
+def course_folder(dest) -> list[Path]:
+    """Write the answers as the handout's four files in ``dest`` (created if needed)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for module, cells in answers().items():
+        path = dest / f"{module}.py"
+        path.write_text(HEADERS[module] + "".join("\n\n" + c + "\n" for c in cells), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="write notebooks/exercises/NN_*_exercise.ipynb")
+    sub.add_parser("check", help="exit 1 when an exercise notebook is stale")
+    f = sub.add_parser("course-folder", help="write the answers as common.py, kmeans.py, naive_em.py, em.py")
+    f.add_argument("dest")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        for path in build():
+            print(f"wrote {path.relative_to(ROOT)}")
+    elif args.command == "check":
+        problems = stale()
+        for p in problems:
+            print(p)
+        return 1 if problems else 0
+    else:
+        for path in course_folder(args.dest):
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
