@@ -110,12 +110,12 @@ STEPS = {
     "naive_em.run": Step(naive_em.run, _run_out, ("X", "mixture", "post"), "naive_em.py", "run"),
     "common.bic": Step(common.bic, lambda v: [("bic", _scalar(v, "the BIC"))], ("X", "mixture", "log_likelihood"),
                        "common.py", "bic"),
+    "common.rmse": Step(common.rmse, lambda v: [("rmse", _scalar(v, "the RMSE"))], ("X", "Y"), "common.py", "rmse"),
     "em.estep": Step(em.estep, _estep_out, ("X", "mixture"), "em.py", "estep"),
     "em.mstep": Step(em.mstep, _mixture, ("X", "post", "mixture", "min_variance"), "em.py", "mstep"),
     "em.run": Step(em.run, _run_out, ("X", "mixture", "post"), "em.py", "run"),
     "em.fill_matrix": Step(em.fill_matrix, lambda v: [("X_pred", _array(v, "X_pred"))], ("X", "mixture"),
                            "em.py", "fill_matrix"),
-    "common.rmse": Step(common.rmse, lambda v: [("rmse", _scalar(v, "the RMSE"))], ("X", "Y"), "common.py", "rmse"),
 }
 
 

@@ -2,10 +2,9 @@
 
 PATH holds the learner's ``common.py``, ``kmeans.py``, ``naive_em.py`` and ``em.py`` in the
 course's layout (any of them may be missing). The ``.py`` files at the top of PATH are copied
-to a temporary folder, and each file's functions are checked there in a Python subprocess, with
+to a temporary folder, and the functions are checked there in a Python subprocess, with
 bytecode writing off and a time limit per function, so that nothing is ever written into PATH;
-an endless loop or a crash costs that one check (a new subprocess takes the file's other
-functions). One line per check; the exit status is 0 only
+an endless loop or a crash costs that one check (a new subprocess takes the others). One line per check; the exit status is 0 only
 when every check that could run passed (and at least one could), 1 otherwise, 2 on bad usage.
 """
 
@@ -41,7 +40,7 @@ def _copy_sources(path: Path, dest: Path) -> list[str]:
 
 
 def _run_worker(work: Path, steps: list[str], timeout: float) -> list[Verdict]:
-    """Check ``steps`` (all from one course file) in one subprocess, each within ``timeout`` seconds.
+    """Check ``steps`` in one subprocess, each within ``timeout`` seconds.
 
     The worker appends one verdict per line as it goes; when a step takes too long (or the
     process dies), it is stopped, that step gets its verdict and a new worker takes the rest.
@@ -113,17 +112,14 @@ def check_folder(path, *, timeout: float = DEFAULT_TIMEOUT, steps=None, echo=pri
         work = Path(tmp)
         present = _copy_sources(path, work)
         wanted = [s for s in STEPS if steps is None or s in steps]
-        for file in dict.fromkeys(STEPS[s].file for s in wanted):
-            mine = [s for s in wanted if STEPS[s].file == file]
-            if file not in present:
-                found = [Verdict(s, "skipped", detail=f"{file} is not in {path}") for s in mine]
-            else:
-                found = _run_worker(work, mine, timeout)
-            for v in found:
-                for line in v.lines():
-                    if not line.lstrip().startswith("note:"):
-                        echo(line)
-            verdicts += found
+        runnable = [s for s in wanted if STEPS[s].file in present]
+        found = dict(zip(runnable, _run_worker(work, runnable, timeout))) if runnable else {}
+        for step in wanted:
+            v = found.get(step) or Verdict(step, "skipped", detail=f"{STEPS[step].file} is not in {path}")
+            for line in v.lines():
+                if not line.lstrip().startswith("note:"):
+                    echo(line)
+            verdicts.append(v)
     notes = sorted({n for v in verdicts for n in v.notes})
     for n in notes:
         echo("note: " + n)

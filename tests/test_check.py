@@ -1,0 +1,244 @@
+"""The learner's checker: right code passes, each known mistake is caught and named, PATH is left alone.
+
+The course-layout folders are the series' own answers (the ``solution`` cells of notebooks
+01-04, written out by ``tools/exercises.py course-folder``), and copies of it with one mistake
+each, written as a learner writes it (tests/learner_mistakes.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cfgmm_lib import check, reference
+from cfgmm_lib.check import STEPS, mistakes, run_check
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import exercises  # noqa: E402  (tools/exercises.py)
+from learner_mistakes import EDITS  # noqa: E402
+
+#: The mistakes the issue lists; each must have a variant and a learner-style edit.
+TABLE = ["normaliser-uses-d", "variance-old-mean", "variance-divides-by-d", "mean-update-threshold",
+         "no-variance-floor", "weights-without-eps", "not-log-domain", "mutates-input", "unobserved-in-distance",
+         "fill-overwrites-observed", "bic-parameter-count", "stopping-rule"]
+
+#: Wrong runs that the run's own cases cannot tell apart (small rows, no weight-0 component,
+#: no soft count below 1); the step checks catch each of them (test_every_variant_is_named).
+INVISIBLE_IN_RUN = {("naive_em.run", "not-log-domain"), ("em.run", "not-log-domain"),
+                    ("em.run", "weights-without-eps"), ("em.run", "mean-update-threshold")}
+
+
+def cli(path, *args, timeout=300):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="")
+    return subprocess.run([sys.executable, "-m", "cfgmm_lib.check", str(path), *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("answers")
+    exercises.course_folder(folder)
+    return folder
+
+
+# --------------------------------------------------------------------------
+# In process
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_the_library_and_the_right_variants_pass(step):
+    assert run_check(step, STEPS[step].reference).ok
+    v = run_check(step, mistakes.RIGHT[step])
+    assert v.ok, str(v)
+
+
+@pytest.mark.parametrize("step, fn", [("naive_em.estep", reference.naive_estep_loop),
+                                      ("em.estep", reference.em_estep_loop),
+                                      ("em.mstep", reference.em_mstep_loop)])
+def test_the_loop_reference_passes(step, fn):
+    v = run_check(step, fn)
+    assert v.ok and v.total >= 3, str(v)
+
+
+def test_every_mistake_of_the_table_has_a_variant_and_an_edit():
+    named = {mid for variants in mistakes.VARIANTS.values() for mid, _ in variants}
+    assert set(TABLE) <= named
+    assert set(TABLE) <= set(EDITS)
+    assert named <= set(mistakes.MISTAKES)
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_every_variant_is_named(step):
+    for mid, fn in mistakes.VARIANTS[step]:
+        v = run_check(step, fn)
+        if (step, mid) in INVISIBLE_IN_RUN:
+            assert v.ok
+            continue
+        assert v.status == "failed" and v.mistake == mid, (mid, str(v))
+        assert (v.passed < v.total or mid == "mutates-input") and v.detail.startswith('on "')
+
+
+def test_the_verdict_shows_one_reference_value_at_most(capsys):
+    wrong = dict(mistakes.VARIANTS["em.estep"])["normaliser-uses-d"]
+    v = check.em_estep(wrong)
+    out = capsys.readouterr().out
+    assert out.strip() == str(v)
+    assert out.count("expected") == 1
+    assert len(re.findall(r"-?\d+\.\d{4,}", out)) <= 2  # yours and the library's first differing value
+    assert "[normaliser-uses-d]" in out and out.startswith("FAIL  em.estep")
+
+
+def test_not_written_yet_errors_and_bad_returns_are_reported_not_raised(capsys):
+    def estep(X, mixture):
+        raise NotImplementedError
+
+    v = check.em_estep(estep)
+    assert v.status == "not written" and "not written yet" in capsys.readouterr().out
+
+    def broken(X, mixture):
+        return X @ mixture.mu  # shapes do not match: raises inside the learner's code
+
+    v = check.naive_estep(broken)
+    assert v.status == "error" and "ValueError" in v.detail and "line" in v.detail
+
+    v = check.naive_estep(lambda X, mixture: np.zeros((len(X), 3)))
+    assert v.status == "error" and "should return (post, ll)" in v.detail
+
+    v = check.naive_mstep(lambda X, post: (1, 2))
+    assert v.status == "error" and "GaussianMixture" in v.detail
+
+    v = check.rmse(lambda X, Y: np.sqrt(np.mean((X - Y) ** 2, axis=0)))
+    assert v.status == "error" and "one number" in v.detail
+
+    assert check.bic("not a function").status == "error"
+    capsys.readouterr()
+
+
+def test_estep_alone_is_ambiguous():
+    with pytest.raises(AttributeError, match="naive_estep.*em_estep"):
+        check.estep  # noqa: B018
+    with pytest.raises(AttributeError, match="naive_run.*em_run"):
+        check.run  # noqa: B018
+
+
+def test_changing_the_callers_arrays_is_named_even_when_the_result_is_right():
+    def fill_matrix(X, mixture):
+        from cfgmm_lib import em
+        X[:] = em.fill_matrix(X, mixture)
+        return X
+
+    v = run_check("em.fill_matrix", fill_matrix)
+    assert v.mistake == "mutates-input" and "X was changed in place" in v.detail
+
+
+def test_the_checkers_cases_are_never_modified():
+    from cfgmm_lib.check import cases
+
+    def vandal(X, mixture):
+        mixture.mu[:] = 0
+        X[:] = 1
+        raise NotImplementedError
+
+    before = [np.array(c.args[0]) for c in cases.cases("em.estep")]
+    run_check("em.estep", vandal)
+    assert all(np.array_equal(a, c.args[0]) for a, c in zip(before, cases.cases("em.estep")))
+
+
+# --------------------------------------------------------------------------
+# python -m cfgmm_lib.check PATH
+# --------------------------------------------------------------------------
+
+def test_cli_passes_the_series_answers_and_writes_nothing_into_path(answers):
+    before = snapshot(answers)
+    p = cli(answers)
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = [ln for ln in p.stdout.splitlines() if ln[:4] in ("PASS", "FAIL", "ERRO", "TODO", "SKIP", "TIME")]
+    assert len(lines) == len(STEPS) and all(ln.startswith("PASS") for ln in lines), p.stdout
+    assert p.stdout.splitlines()[-1] == f"{len(STEPS)} checks: {len(STEPS)} passed"
+    assert snapshot(answers) == before
+    assert not list(answers.rglob("__pycache__"))
+
+
+@pytest.mark.parametrize("group", [
+    ["normaliser-uses-d", "variance-old-mean", "bic-parameter-count"],
+    ["weights-without-eps", "variance-divides-by-d"],
+    ["not-log-domain", "mean-update-threshold"],
+    ["unobserved-in-distance", "no-variance-floor"],
+    ["mutates-input", "fill-overwrites-observed"],
+    ["stopping-rule"],
+], ids=lambda g: "+".join(g))
+def test_cli_names_each_mistake_written_as_a_learner_would(answers, tmp_path, group):
+    folder = tmp_path / "mine"
+    shutil.copytree(answers, folder)
+    steps = []
+    for mid in group:
+        file, right, wrong, named_by = EDITS[mid]
+        text = (folder / file).read_text()
+        assert right in text, f"{mid}: the answers changed; update tests/learner_mistakes.py"
+        (folder / file).write_text(text.replace(right, wrong, 1))
+        steps += named_by
+    p = cli(folder, *[a for s in steps for a in ("--only", s)])
+    assert p.returncode == 1, p.stdout + p.stderr
+    for mid in group:
+        for step in EDITS[mid][3]:
+            block = p.stdout.split(f"FAIL  {step}", 1)
+            assert len(block) == 2, p.stdout
+            assert f"likely mistake [{mid}]" in block[1].split("\n", 3)[2], p.stdout
+
+
+def test_cli_skips_missing_files_and_says_not_written(tmp_path, answers):
+    (tmp_path / "naive_em.py").write_text((answers / "naive_em.py").read_text())
+    (tmp_path / "common.py").write_text((answers / "common.py").read_text())
+    (tmp_path / "em.py").write_text(
+        "from common import GaussianMixture\n\n"
+        "def estep(X, mixture):\n    raise NotImplementedError\n\n"
+        "def mstep(X, post, mixture, min_variance=.25):\n    print('working on it')\n    raise NotImplementedError\n"
+    )
+    p = cli(tmp_path)
+    out = p.stdout
+    assert p.returncode == 1
+    assert re.search(r"^SKIP  kmeans.estep .*\n +kmeans.py is not in", out, re.M)
+    assert re.search(r"^TODO  em.estep +not written yet", out, re.M)
+    assert re.search(r"^SKIP  em.run .*\n +em.py has no function run", out, re.M)
+    assert re.search(r"^PASS  naive_em.run", out, re.M)
+    assert "working on it" not in out
+    assert out.splitlines()[-1] == "11 checks: 5 passed, 2 not written, 4 skipped"
+
+
+def test_cli_survives_endless_loops_crashes_and_syntax_errors(tmp_path, answers):
+    (tmp_path / "common.py").write_text((answers / "common.py").read_text())
+    text = (answers / "naive_em.py").read_text()
+    (tmp_path / "naive_em.py").write_text(text.replace("ll - old_ll <= 1e-6 * abs(ll)", "ll - old_ll <= 1e-6 * ll"))
+    (tmp_path / "kmeans.py").write_text("import numpy as np\ndef estep(X, mixture)\n    return X\n")
+    (tmp_path / "em.py").write_text("import os\n\ndef estep(X, mixture):\n    os._exit(3)\n")
+    p = cli(tmp_path, "--timeout", "3", "--only", "naive_em.run", "--only", "naive_em.mstep", "--only", "kmeans.estep",
+            "--only", "em.estep", "--only", "common.rmse")
+    out = p.stdout
+    assert p.returncode == 1
+    assert re.search(r"^TIME  naive_em.run .*\n +run did not finish within 3 s", out, re.M), out
+    assert re.search(r"^PASS  naive_em.mstep", out, re.M), out  # the file's other checks still ran
+    assert re.search(r"^ERROR kmeans.estep .*\n +kmeans.py could not be imported: SyntaxError.*line 2", out, re.M), out
+    assert re.search(r"^ERROR em.estep .*\n +the check stopped", out, re.M), out
+    assert re.search(r"^PASS  common.rmse", out, re.M), out
+
+
+def test_cli_usage_errors(tmp_path):
+    p = cli(tmp_path / "nowhere")
+    assert p.returncode == 2 and "must be a folder" in p.stderr
+    p = cli(tmp_path)
+    assert p.returncode == 1 and "nothing to check" in p.stdout
