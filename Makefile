@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: setup lab test notebooks bench clean
+.PHONY: setup lab test notebooks exercises bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "cfgmm needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py build
+
+exercises: $(STAMP)
+	$(BIN)/python tools/exercises.py build
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

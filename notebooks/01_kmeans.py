@@ -202,11 +202,14 @@ explorer
 # %% [markdown]
 # ## Write it yourself
 #
-# The handout asks you to write K-means' two steps in `kmeans.py`. Here are short, vectorised
-# answers, each followed by the checker's verdict on it. The exercise version,
-# `exercises/01_kmeans_exercise.ipynb` (`make exercises`), has the same cells with the answers
-# taken out; the checker, `from cfgmm_lib import check`, then tells you what is wrong with yours,
-# and `python -m cfgmm_lib.check PATH` checks your whole course folder (see the README).
+# The handout asks you to write K-means' two steps, `estep` and `mstep`, in `kmeans.py`. Each
+# function's cell below is followed by a check cell: `check.kmeans_estep(estep)` runs the
+# function on the handout's cases and on adversarial ones, compares it with the library and
+# prints the verdict (and, for a known mistake, its name). In the series notebook `01_kmeans` the
+# cells hold short, vectorised answers; in its exercise version,
+# `exercises/01_kmeans_exercise.ipynb` (made by `make exercises`), they hold only the signatures
+# and docstrings, for you to fill in. `python -m cfgmm_lib.check PATH` checks your whole course
+# folder (see the README).
 
 # %%
 import numpy as np

@@ -160,11 +160,13 @@ print("best K by BIC over K =", K_FURTHER, "->", wide.best_K_by_bic())
 # %% [markdown]
 # ## Write it yourself
 #
-# The handout asks you to write `bic` in `common.py`. Here is a short answer, followed by the
-# checker's verdict on it. The exercise version, `exercises/03_bic_exercise.ipynb`
-# (`make exercises`), has the same cells with the answer taken out; the checker,
-# `from cfgmm_lib import check`, then tells you what is wrong with yours, and
-# `python -m cfgmm_lib.check PATH` checks your whole course folder (see the README).
+# The handout asks you to write `bic` in `common.py`. Each function's cell below is followed by a
+# check cell: `check.bic(bic)` runs the function on the handout's cases and on adversarial ones,
+# compares it with the library and prints the verdict (and, for a known mistake, its name). In
+# the series notebook `03_bic` the cells hold short, vectorised answers; in its exercise version,
+# `exercises/03_bic_exercise.ipynb` (made by `make exercises`), they hold only the signatures and
+# docstrings, for you to fill in. `python -m cfgmm_lib.check PATH` checks your whole course
+# folder (see the README).
 
 # %%
 import numpy as np

@@ -466,12 +466,13 @@ fig
 # ## Write it yourself
 #
 # The handout asks you to write `estep`, `mstep`, `run` and `fill_matrix` in `em.py`, and `rmse`
-# in `common.py`. Here are short, vectorised answers (matrix products with the mask
-# $M = [X \neq 0]$, no loop over users), each followed by the checker's verdict on it. The
-# exercise version, `exercises/04_matrix_completion_exercise.ipynb` (`make exercises`), has the
-# same cells with the answers taken out; the checker, `from cfgmm_lib import check`, then tells
-# you what is wrong with yours, and `python -m cfgmm_lib.check PATH` checks your whole course
-# folder (see the README).
+# in `common.py`. Each function's cell below is followed by a check cell: `check.em_estep(estep)`
+# runs the function on the handout's cases and on adversarial ones, compares it with the library
+# and prints the verdict (and, for a known mistake, its name). In the series notebook
+# `04_matrix_completion` the cells hold short, vectorised answers; in its exercise version,
+# `exercises/04_matrix_completion_exercise.ipynb` (made by `make exercises`), they hold only the
+# signatures and docstrings, for you to fill in. `python -m cfgmm_lib.check PATH` checks your
+# whole course folder (see the README).
 
 # %%
 import numpy as np

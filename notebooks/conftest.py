@@ -16,6 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cfgmm_lib import data  # noqa: E402
 
+# The exercise notebooks (make exercises) are handed out unexecuted, with the answers taken out:
+# tests/test_exercises.py checks them (staleness, and their check cells with and without answers).
+collect_ignore_glob = ["exercises/*"]
+
 
 def pytest_collection_modifyitems(config, items):
     nbval_items = [item for item in items if item.path.suffix == ".ipynb"]
