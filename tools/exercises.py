@@ -133,19 +133,23 @@ def render(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def stale() -> list[str]:
     """The exercise notebooks that are missing or differ from what ``build`` makes now."""
     problems = []
     for py in sources():
         path = exercise_path(py)
         if not path.exists():
-            problems.append(f"{path.relative_to(ROOT)} is missing: run `make exercises`")
+            problems.append(f"{_shown(path)} is missing: run `make exercises`")
         elif path.read_text(encoding="utf-8") != render(exercise(py)):
-            problems.append(f"{path.relative_to(ROOT)} is stale: run `make exercises`")
+            problems.append(f"{_shown(path)} is stale: run `make exercises`")
     made = {exercise_path(py).name for py in sources()}
     for path in sorted(EXERCISES.glob("*_exercise.ipynb")):
         if path.name not in made:
-            problems.append(f"{path.relative_to(ROOT)} has no source with {TAG!r} cells: delete it")
+            problems.append(f"{_shown(path)} has no source with {TAG!r} cells: delete it")
     return problems
 
 
@@ -192,7 +196,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "build":
         for path in build():
-            print(f"wrote {path.relative_to(ROOT)}")
+            print(f"wrote {_shown(path)}")
     elif args.command == "check":
         problems = stale()
         for p in problems:
