@@ -8,6 +8,10 @@ questions), ``data`` (find, verify and install the course files; stand-ins),
 teaching), ``widgets`` and ``compare`` (notebooks 01-02), and beyond the handout
 ``evaluation`` (held-out scores and baselines), ``factorization`` (ALS and the
 network) and ``diagnostics`` (component health), for notebook 05.
+
+For the learner doing the project: the subpackage ``check`` runs their own functions on the
+handout's cases and adversarial ones and names known mistakes (notebooks 01-04 and
+``notebooks/exercises``; ``python -m cfgmm_lib.check PATH`` for a folder of course files).
 """
 
 from .common import GaussianMixture, bic, init, plot, rmse

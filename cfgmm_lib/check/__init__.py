@@ -24,6 +24,8 @@ yourself") and used by ``notebooks/exercises/``.
 
 from __future__ import annotations
 
+import sys
+
 from .core import STEPS, Verdict, run_check
 from .mistakes import MISTAKES
 
@@ -35,7 +37,8 @@ __all__ = ["kmeans_estep", "kmeans_mstep", "naive_estep", "naive_mstep", "naive_
 def _checker(step: str, public: str):
     def check(fn) -> Verdict:
         verdict = run_check(step, fn)
-        print(verdict, flush=True)
+        sys.stdout.write(f"{verdict}\n")  # one write: one output in the notebook
+        sys.stdout.flush()
         return verdict
 
     file, function = STEPS[step].file, STEPS[step].function
