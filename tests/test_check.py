@@ -242,3 +242,17 @@ def test_cli_usage_errors(tmp_path):
     assert p.returncode == 2 and "must be a folder" in p.stderr
     p = cli(tmp_path)
     assert p.returncode == 1 and "nothing to check" in p.stdout
+
+
+def test_the_checker_is_packaged():
+    """A wheel (not only this editable checkout) holds the subpackage, so `python -m cfgmm_lib.check` works."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = config.get("packages")
+    if isinstance(packages, list):
+        assert "cfgmm_lib.check" in packages
+    else:
+        assert "find" in packages, packages
