@@ -27,4 +27,8 @@ EDITS = {
                                  ["em.fill_matrix"]),
     "bic-parameter-count": ("common.py", "K * d + K + (K - 1)", "K * d + K + K", ["common.bic"]),
     "stopping-rule": ("em.py", "ll - old_ll <= 1e-6 * abs(ll)", "ll - old_ll <= 1e-6", ["em.run"]),
+    "variance-forgets-d": ("naive_em.py", "var = (post * sq).sum(axis=0) / (d * n_hat)",
+                           "var = (post * sq).sum(axis=0) / n_hat", ["naive_em.mstep"]),
+    "rmse-without-root": ("common.py", "return float(np.sqrt(np.mean((X - Y) ** 2)))",
+                          "return float(np.mean((X - Y) ** 2))", ["common.rmse"]),
 }
