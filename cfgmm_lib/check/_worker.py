@@ -25,7 +25,7 @@ def _verdict(step: str):
         frame = (traceback.extract_tb(exc.__traceback__) or [None])[-1]
         where = f" (line {exc.lineno} of {exc.filename.rsplit('/', 1)[-1]})" if isinstance(exc, SyntaxError) else (
             f" (line {frame.lineno} of {frame.filename.rsplit('/', 1)[-1]})" if frame else "")
-        text = str(exc).splitlines()[0] if str(exc) else ""
+        text = exc.msg if isinstance(exc, SyntaxError) else (str(exc).splitlines() or [""])[0]
         return Verdict(step, "error", detail=f"{spec.file} could not be imported: {type(exc).__name__}: {text}{where}")
     fn = getattr(module, spec.function, None)
     if fn is None:

@@ -211,6 +211,8 @@ class Verdict:
         The id of the known mistake whose output matched, if any.
     notes : list of str
         What could not use the course data.
+    hint : str
+        Where to look first (set by the folder check when a step this one calls fails too).
     """
 
     step: str
@@ -220,6 +222,7 @@ class Verdict:
     detail: str = ""
     mistake: str | None = None
     notes: list = field(default_factory=list)
+    hint: str = ""
 
     @property
     def ok(self) -> bool:
@@ -234,12 +237,16 @@ class Verdict:
         elif self.status == "not written":
             head += " not written yet: replace `raise NotImplementedError` with your code"
         out = [head]
-        if self.detail:
+        if self.detail and self.status in ("skipped", "timeout"):
+            out[0] += " " + self.detail
+        elif self.detail:
             out.append("      " + self.detail)
         if self.mistake:
             out.append(f"      likely mistake [{self.mistake}]: {MISTAKES[self.mistake]}")
+        if self.hint:
+            out.append("      hint: " + self.hint)
         out += ["      note: " + n for n in self.notes]
-        return out
+        return [line.rstrip() for line in out]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())

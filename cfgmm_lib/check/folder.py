@@ -116,6 +116,7 @@ def check_folder(path, *, timeout: float = DEFAULT_TIMEOUT, steps=None, echo=pri
         found = dict(zip(runnable, _run_worker(work, runnable, timeout))) if runnable else {}
         for step in wanted:
             v = found.get(step) or Verdict(step, "skipped", detail=f"{STEPS[step].file} is not in {path}")
+            _add_hint(v, found)
             for line in v.lines():
                 if not line.lstrip().startswith("note:"):
                     echo(line)
@@ -124,6 +125,22 @@ def check_folder(path, *, timeout: float = DEFAULT_TIMEOUT, steps=None, echo=pri
     for n in notes:
         echo("note: " + n)
     return verdicts
+
+
+#: The learner's own functions that each step calls, as the handout's skeleton has it.
+CALLS = {"naive_em.run": ("naive_em.estep", "naive_em.mstep"), "em.run": ("em.estep", "em.mstep"),
+         "em.fill_matrix": ("em.estep",)}
+
+
+def _add_hint(verdict: Verdict, found: dict) -> None:
+    """When a step fails without a named mistake and a function it calls fails too, say so."""
+    if verdict.ok or verdict.mistake or verdict.status == "skipped":
+        return
+    failing = [s for s in CALLS.get(verdict.step, ()) if s in found and not found[s].ok]
+    if failing:
+        names = " and ".join(STEPS[s].function for s in failing)
+        verdict.hint = (f"{STEPS[verdict.step].function} calls your {names}, which "
+                        + ("fails too: fix it first" if len(failing) == 1 else "fail too: fix them first"))
 
 
 def summary(verdicts: list[Verdict]) -> tuple[str, int]:
