@@ -35,6 +35,10 @@ def test_the_exercise_notebooks_are_up_to_date():
     assert exercises.stale() == []
 
 
+def test_make_exercises_builds_them():
+    assert re.search(r"^exercises: .*\n\t.*tools/exercises.py build$", (ROOT / "Makefile").read_text(), re.M)
+
+
 def test_a_stale_or_stray_exercise_notebook_is_noticed(tmp_path, monkeypatch):
     monkeypatch.setattr(exercises, "EXERCISES", tmp_path)
     exercises.build()

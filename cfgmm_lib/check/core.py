@@ -180,8 +180,9 @@ def _where(exc: BaseException) -> str:
     if not frames:
         return ""
     f = frames[-1]
-    name = f.filename.rsplit("/", 1)[-1]
-    return f" (line {f.lineno} of {name}{'' if name.endswith('.py') else ', your cell'}: {(f.line or '').strip()})"
+    cell = "ipykernel_" in f.filename or f.filename.startswith("<")  # a notebook cell or the prompt
+    name = "your cell" if cell else f.filename.rsplit("/", 1)[-1]
+    return f" (line {f.lineno} of {name}: {(f.line or '').strip()})"
 
 
 # --------------------------------------------------------------------------
