@@ -182,7 +182,8 @@ def _where(exc: BaseException) -> str:
     f = frames[-1]
     cell = "ipykernel_" in f.filename or f.filename.startswith("<")  # a notebook cell or the prompt
     name = "your cell" if cell else f.filename.rsplit("/", 1)[-1]
-    return f" (line {f.lineno} of {name}: {(f.line or '').strip()})"
+    code = (f.line or "").strip()
+    return f" (line {f.lineno} of {name}{': ' + code if code else ''})"
 
 
 # --------------------------------------------------------------------------
