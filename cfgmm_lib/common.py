@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.sparse import issparse
 
 __all__ = ["GaussianMixture", "ComponentCollapse", "init", "bic", "rmse", "plot", "COURSE_COLORS"]
 
@@ -270,9 +271,10 @@ def init(X, K: int, seed: int = 0) -> tuple[GaussianMixture, np.ndarray]:
 
     Parameters
     ----------
-    X : array of shape (n, d)
+    X : array or scipy.sparse matrix of shape (n, d)
         The data (for ratings, 0 means missing; ``init`` still uses the zeros,
-        as the course does).
+        as the course does). A sparse X gives the same numbers without
+        densifying (its unstored entries are the zeros).
     K : int
         Number of components, ``1 <= K <= n``.
     seed : int, default 0
@@ -291,15 +293,24 @@ def init(X, K: int, seed: int = 0) -> tuple[GaussianMixture, np.ndarray]:
     -----
     Introduced in ``notebooks/01_kmeans.py``.
     """
-    X = check_matrix(X)
+    sparse = issparse(X)
+    if sparse:  # the stored entries are the ratings (notebook 07); nothing (n, d) is made
+        from .scale.sparse import check_sparse, init_moments
+
+        X = check_sparse(X)
+    else:
+        X = check_matrix(X)
     n, _ = X.shape
     K = check_K(K, n)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {seed!r}")
     rng = np.random.RandomState(seed)
-    mu = X[rng.choice(n, K, replace=False)].copy()
-    # one (n, d) temporary at a time: no (K, n, d) array, same arithmetic as the course
-    var = np.array([((X - mu[j]) ** 2).mean() for j in range(K)])
+    if sparse:
+        mu, var = init_moments(X, rng.choice(n, K, replace=False))
+    else:
+        mu = X[rng.choice(n, K, replace=False)].copy()
+        # one (n, d) temporary at a time: no (K, n, d) array, same arithmetic as the course
+        var = np.array([((X - mu[j]) ** 2).mean() for j in range(K)])
     if (var == 0).any():
         raise ValueError("every row of X is the same, so init's variance 0 would make a degenerate mixture")
     p = np.full(K, 1.0 / K)

@@ -17,6 +17,12 @@ Every function also takes ``mask=`` (a boolean array of the shape of X,
 True = observed). Without it, the handout's convention applies: observed
 means non-zero. With it, ratings may be 0 or negative (residuals, say), and
 entries outside the mask are ignored whatever (finite) value they hold.
+
+Every function also takes a ``scipy.sparse`` X (CSR, or anything convertible)
+whose *stored* entries are the observed ratings (a stored 0 is a rating of 0):
+the same steps then run on the stored entries only (``cfgmm_lib.scale``), no
+dense ``(n, d)`` array is made, and ``cfgmm_lib.scale.predict`` predicts
+chosen ``(row, column)`` entries. Introduced in ``notebooks/07_netflix_scale.py``.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scipy.sparse import issparse
+
 from .common import (GaussianMixture, Iteration, check_matrix, check_mixture, check_post, em_iterations, log_normalize,
                      observed_mask)
+from .scale.sparse import fill_sparse, observe_sparse
 
 __all__ = ["estep", "mstep", "run", "history", "fill_matrix", "Observed", "observe", "Iteration"]
 
@@ -56,6 +65,16 @@ class Observed(NamedTuple):
     sumsq: np.ndarray
     counts: np.ndarray
 
+    def products(self, W: np.ndarray) -> np.ndarray:
+        """``X @ W[:d] + M @ W[d:2d] + sumsq W[2d] + counts W[2d+1]``, shape (n, K): one product."""
+        return self.A @ W
+
+    def sums(self, post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``post.T @ X``, ``post.T @ M`` (K, d), ``post.T @ sumsq``, ``post.T @ counts`` (K,): one product."""
+        d = self.X.shape[1]
+        R = post.T @ self.A
+        return R[:, :d], R[:, d:2 * d], R[:, 2 * d], R[:, 2 * d + 1]
+
 
 def observe(X, mask=None) -> Observed:
     """Check ``X`` (and ``mask``) and compute the pieces every step reuses.
@@ -69,8 +88,11 @@ def observe(X, mask=None) -> Observed:
 
     Returns
     -------
-    Observed
+    Observed, or ``cfgmm_lib.scale.SparseObserved`` for a ``scipy.sparse`` X (its stored
+    entries are the observed ratings; no dense (n, d) array is made).
     """
+    if issparse(X):
+        return observe_sparse(X, mask)
     X = check_matrix(X)
     n, d = X.shape
     observed = observed_mask(X, mask)
@@ -100,7 +122,7 @@ def _log_joint(obs: Observed, mixture: GaussianMixture) -> np.ndarray:
     W[d:2 * d] *= -0.5
     W[2 * d] = -0.5 / var
     W[2 * d + 1] = -0.5 * np.log(2.0 * np.pi * var)
-    f = obs.A @ W
+    f = obs.products(W)
     f += np.log(p + LOG_EPS)
     return f
 
@@ -139,11 +161,9 @@ def estep(X, mixture: GaussianMixture, *, mask=None) -> tuple[np.ndarray, float]
 def _mstep(obs: Observed, post: np.ndarray, mixture: GaussianMixture, min_variance: float) -> GaussianMixture:
     n = post.shape[0]
     n_hat = post.sum(axis=0)
-    d = obs.X.shape[1]
-    R = post.T @ obs.A  # one product gives every weighted sum the step needs:
-    PX = R[:, :d]  # (K, d): sum_u post[u, j] x_ul over observed entries
-    PM = R[:, d:2 * d]  # (K, d): w = sum_u post[u, j] [l in C_u]
-    S, den = R[:, 2 * d], R[:, 2 * d + 1]  # (K,): sum_u post[u, j] sumsq_u, sum_u post[u, j] |C_u|
+    # every weighted sum the step needs: PX (K, d) = sum_u post[u, j] x_ul over observed entries,
+    # PM (K, d) = w = sum_u post[u, j] [l in C_u], S and den (K,) = sum_u post[u, j] sumsq_u and |C_u|
+    PX, PM, S, den = obs.sums(post)
     mu = mixture.mu.copy()
     np.divide(PX, PM, out=mu, where=PM >= 1.0)  # a mean with soft count w < 1 keeps its value
     # sum_u post[u, j] ||x_{C_u} - mu[j]_{C_u}||^2 with the new means, from the same sums:
@@ -292,7 +312,10 @@ def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
     Returns
     -------
     X_pred : array of shape (n, d)
-        A new array; X is not changed.
+        A new array; X is not changed. For a sparse X too large to fill
+        (more than ``cfgmm_lib.scale.MAX_FILL_ENTRIES`` entries) this raises
+        ``ValueError``: predict the entries you need with
+        ``cfgmm_lib.scale.predict(X, mixture, rows, cols)``.
 
     Notes
     -----
@@ -300,5 +323,7 @@ def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
     """
     obs = observe(X, mask)
     mixture = check_mixture(mixture, obs.X.shape[1])
+    if issparse(X):
+        return fill_sparse(obs, mixture, _estep)
     post, _ = _estep(obs, mixture)
     return np.where(obs.M > 0, obs.X, post @ mixture.mu)

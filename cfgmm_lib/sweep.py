@@ -11,8 +11,11 @@ from html import escape
 
 import numpy as np
 
+from scipy.sparse import issparse
+
 from . import em, kmeans, naive_em
 from .common import ComponentCollapse, GaussianMixture, bic_from_counts, check_K, check_matrix, init
+from .scale.sparse import check_sparse
 
 __all__ = ["sweep", "Fit", "SweepResult", "METHODS"]
 
@@ -153,7 +156,7 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
 
     Parameters
     ----------
-    X : array of shape (n, d)
+    X : array of shape (n, d), or scipy.sparse (method "em" only: stored entries = observed)
     K_values : iterable of int
     seeds : iterable of int, default range(5)
     method : {"kmeans", "naive_em", "em"}
@@ -177,7 +180,12 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     if options and method != "em":
         raise TypeError(f"{method} takes no options, got {sorted(options)}")
-    X = check_matrix(X)
+    if issparse(X):  # stored entries = observed ratings; only EM with missing entries reads them so
+        if method != "em":
+            raise ValueError(f"a scipy.sparse X needs method='em' (its unstored entries are missing), got {method!r}")
+        X = check_sparse(X)
+    else:
+        X = check_matrix(X)
     K_values = [check_K(K, X.shape[0]) for K in K_values]
     seeds = list(seeds)
     if not K_values or not seeds:
