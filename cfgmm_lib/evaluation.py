@@ -20,11 +20,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import issparse
 from scipy.special import logsumexp
 
 from . import em
 from .common import GaussianMixture, check_matrix, init, observed_mask
 from .factorization import fit_als, fit_neural
+from .scale import heldout as sparse_heldout
 
 __all__ = [
     "rmse_on", "mae_on", "predict_global_mean", "predict_user_mean",
@@ -70,6 +72,8 @@ def mae_on(pred, truth, where) -> float:
 
 
 def _means(X, mask, axis):
+    if issparse(X):  # stored entries = observed (notebook 07)
+        return sparse_heldout.means(X, mask, axis)
     X = check_matrix(X)
     mask = observed_mask(X, mask)
     if not mask.any():
@@ -143,7 +147,7 @@ def holdout_split(X, fraction: float = 0.1, seed: int = 0):
     Parameters
     ----------
     X : array of shape (n, d)
-        Ratings, 0 = missing.
+        Ratings, 0 = missing; or a ``scipy.sparse`` matrix whose stored entries are the ratings.
     fraction : float in (0, 1), default 0.1
         Share of the observed entries to hide.
     seed : int, default 0
@@ -158,10 +162,12 @@ def holdout_split(X, fraction: float = 0.1, seed: int = 0):
     ratings : array of shape (m,)
         Their true ratings.
     """
-    X = check_matrix(X)
     f = float(fraction)
     if not 0.0 < f < 1.0:
         raise ValueError(f"fraction must be strictly between 0 and 1, got {fraction!r}")
+    if issparse(X):  # the same entries are hidden; X_train is sparse, without them (notebook 07)
+        return sparse_heldout.holdout_split(X, f, seed)
+    X = check_matrix(X)
     r, c = np.nonzero(X)
     if r.size == 0:
         raise ValueError("X has no observed entry (every entry is 0): there is nothing to hide")
@@ -248,7 +254,8 @@ def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20
     Parameters
     ----------
     X : array of shape (n, d)
-        Ratings, 0 = missing (unless ``mask`` is given).
+        Ratings, 0 = missing (unless ``mask`` is given); or a ``scipy.sparse`` matrix whose
+        stored entries are the ratings.
     reg_user, reg_movie : float
         Ridge penalties; they shrink the biases of users and movies with few ratings.
     iters : int
@@ -258,20 +265,25 @@ def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20
     -------
     BiasModel
     """
-    X = check_matrix(X)
-    M = observed_mask(X, mask)
-    if not M.any():
-        raise ValueError("X has no observed entry: nothing to fit")
+    if issparse(X):  # stored entries = observed (notebook 07)
+        mu, r_user, r_movie, n_user, n_movie, M_dot, MT_dot = sparse_heldout.bias_sums(X, mask)
+    else:
+        X = check_matrix(X)
+        M = observed_mask(X, mask)
+        if not M.any():
+            raise ValueError("X has no observed entry: nothing to fit")
+        Mf = M.astype(float)
+        mu = float(X[M].mean())
+        R = np.where(M, X - mu, 0.0)
+        r_user, r_movie = R.sum(axis=1), R.sum(axis=0)
+        n_user, n_movie = Mf.sum(axis=1), Mf.sum(axis=0)
+        M_dot, MT_dot = Mf.__matmul__, Mf.__rmatmul__
     if reg_user < 0 or reg_movie < 0:
         raise ValueError("the regularisation must be non-negative")
-    Mf = M.astype(float)
-    mu = float(X[M].mean())
-    R = np.where(M, X - mu, 0.0)
-    n_user, n_movie = Mf.sum(axis=1), Mf.sum(axis=0)
-    b_user, b_movie = np.zeros(X.shape[0]), np.zeros(X.shape[1])
+    b_user, b_movie = np.zeros(len(n_user)), np.zeros(len(n_movie))
     for _ in range(iters):
-        b_user = (R.sum(axis=1) - Mf @ b_movie) / (reg_user + n_user + 1e-12)
-        b_movie = (R.sum(axis=0) - b_user @ Mf) / (reg_movie + n_movie + 1e-12)
+        b_user = (r_user - M_dot(b_movie)) / (reg_user + n_user + 1e-12)
+        b_movie = (r_movie - MT_dot(b_user)) / (reg_movie + n_movie + 1e-12)
     return BiasModel(mu, b_user, b_movie)
 
 
@@ -314,7 +326,8 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
     Parameters
     ----------
     X : array of shape (n, d)
-        Ratings, 0 = missing (unless ``mask`` is given).
+        Ratings, 0 = missing (unless ``mask`` is given); or a ``scipy.sparse`` matrix whose
+        stored entries are the ratings.
     K : int
     seeds : iterable of int
     mask : bool array of shape (n, d), optional
@@ -327,9 +340,12 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
     -------
     MixtureModel
     """
-    X = check_matrix(X)
-    M = observed_mask(X, mask)
-    data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
+    if issparse(X):  # stored entries = observed; the residuals stay sparse (notebook 07)
+        data, M = sparse_heldout.residuals(X, offset, mask), None
+    else:
+        X = check_matrix(X)
+        M = observed_mask(X, mask)
+        data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
     best = None
     for seed in seeds:
         mixture, post = init(data, K, seed)

@@ -187,3 +187,31 @@ def test_sparse_em_recovers_the_planted_groups():
     table = np.zeros((3, 3))
     np.add.at(table, (truth.group, found), 1)
     assert table.max(axis=1).sum() / 3000 > 0.8
+
+
+def test_the_heldout_protocol_on_sparse_input_matches_dense():
+    from cfgmm_lib import evaluation as ev
+
+    rng = np.random.default_rng(11)
+    X = holey(rng, n=80, d=30, density=0.5)
+    S = sp.csr_matrix(X)
+    before = S.copy()
+    Xt, rows, cols, y = ev.holdout_split(X, 0.2, seed=4)
+    St, srows, scols, sy = ev.holdout_split(S, 0.2, seed=4)
+    assert sp.issparse(St) and (S != before).nnz == 0
+    for a, b in ((rows, srows), (cols, scols), (y, sy)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(St.toarray(), Xt)
+    assert St.nnz == (Xt != 0).sum()
+    for kind in ("global", "user", "movie"):
+        np.testing.assert_allclose(ev.fit_means(St, kind).predict(rows, cols),
+                                   ev.fit_means(Xt, kind).predict(rows, cols), rtol=RTOL)
+    bias, sbias = ev.fit_bias(Xt, 5.0, 5.0), ev.fit_bias(St, 5.0, 5.0)
+    np.testing.assert_allclose(sbias.predict(rows, cols), bias.predict(rows, cols), rtol=RTOL)
+    for offset in (None, bias):
+        a = ev.fit_mixture(Xt, 3, seeds=range(2), offset=offset)
+        b = ev.fit_mixture(St, 3, seeds=range(2), offset=offset)
+        assert b.ll == pytest.approx(a.ll, rel=RTOL) and b.seed == a.seed
+        np.testing.assert_allclose(b.predict(rows, cols), a.predict(rows, cols), rtol=RTOL)
+    with pytest.raises(ValueError, match="mask= is for a dense X"):
+        ev.fit_bias(St, mask=Xt != 0)
