@@ -37,6 +37,8 @@ __all__ = [
 #: The models ``evaluate`` fits, in the order of its table.
 MODELS = ("global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
           "bias_aware_mixture", "matrix_factorization", "neural")
+#: Models fitted only when asked for: the network with SVD++'s implicit feedback (notebook 07).
+OPTIONAL_MODELS = ("neural_implicit",)
 
 
 def _entries(pred, truth, where):
@@ -418,7 +420,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     progress : bool
         Print what is being fitted, and how long it took, to stderr.
     models : iterable of str
-        Which of ``MODELS`` to fit.
+        Which of ``MODELS`` (and ``OPTIONAL_MODELS``) to fit.
     grid : dict, optional
         Overrides of ``GRID``.
     keep_models : bool, default False
@@ -435,9 +437,9 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         ``{"select": s, "fit": s}``: the validation search, and the final fit on all training
         ratings), ``n_train``, ``n_test``, ``fraction``, ``seed``.
     """
-    unknown = set(models) - set(MODELS)
+    unknown = set(models) - set(MODELS) - set(OPTIONAL_MODELS)
     if unknown:
-        raise ValueError(f"unknown models {sorted(unknown)}; choose from {MODELS}")
+        raise ValueError(f"unknown models {sorted(unknown)}; choose from {MODELS + OPTIONAL_MODELS}")
     grid = {**GRID, **(grid or {})}
     seeds = list(seeds)
     X_train, rows, cols, ratings = holdout_split(X, fraction, seed)
@@ -500,7 +502,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         record(name, model, t_select, t, {"K": K, "seed": model.seed}, scores)
 
     rank = reg_mf = None
-    if {"matrix_factorization", "neural"} & set(models):
+    if {"matrix_factorization", "neural", "neural_implicit"} & set(models):
         t0 = time.perf_counter()
         scores = {}
         for r, lam in grid["rank_reg"]:
@@ -521,6 +523,15 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         _log(progress, f"    neural: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
         model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs)
         record("neural", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
+               {str(e + 1): h for e, h in enumerate(probe.history)})
+    if "neural_implicit" in models:
+        # the network with implicit feedback (which movies each user rated, SVD++): the same rank and
+        # penalty, its epochs by early stopping on the validation split, then a refit on all training ratings
+        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, validation=val, implicit=True)
+        epochs = int(np.argmin(probe.history)) + 1
+        _log(progress, f"    neural_implicit: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
+        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=True)
+        record("neural_implicit", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
                {str(e + 1): h for e, h in enumerate(probe.history)})
     if keep_models:
         out["models"] = fitted
@@ -548,7 +559,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fraction", type=float, default=0.1, help="share of observed ratings to hide")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--models", nargs="+", choices=MODELS + OPTIONAL_MODELS, default=list(MODELS))
     args = parser.parse_args(argv)
     from .data import load_or_standin
 

@@ -16,6 +16,14 @@ movie at once). ``EmbeddingNet`` is the same model written as a neural network: 
 vector times the embedding matrix ``P`` picks the row ``p_u`` (likewise for movies), a dot product
 and the bias terms give the output; ``fit_neural`` trains it by minibatch Adam in NumPy.
 
+Side information (the handout's last challenge; ``fit_neural(..., implicit=True)``): the
+course data have no user features, but they have the one every recommender has, *which*
+movies each user chose to rate, N(u). As in SVD++ (Koren, 2008), the user's vector becomes
+``p_u + |N(u)|^(-1/2) sum_{j in N(u)} y_j``, with one more embedding ``y_j`` per movie
+(``Y``, d x rank): a user's feature vector is the normalised sum of the embeddings of the
+movies they rated, learnt with the rest. N(u) is taken from the training ratings only.
+Introduced in ``notebooks/07_netflix_scale.py``.
+
 Introduced in ``notebooks/05_beyond_the_handout.py``.
 """
 
@@ -28,7 +36,7 @@ import scipy.sparse as sp
 
 from .common import check_matrix, observed_mask
 
-__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets"]
+__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
 
 @dataclass
@@ -65,7 +73,15 @@ class FactorModel:
 
 
 def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given)."""
+    """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given;
+    the stored entries of a ``scipy.sparse`` X)."""
+    if sp.issparse(X):
+        from .scale.heldout import residuals, stored_rows
+
+        X = residuals(X, None, mask)  # checked CSR
+        if X.nnz == 0:
+            raise ValueError("the matrix has no observed entry: nothing to fit")
+        return stored_rows(X), X.indices.astype(np.intp), X.data.copy()
     X = check_matrix(X)
     rows, cols = np.nonzero(observed_mask(X, mask))
     if rows.size == 0:
@@ -171,12 +187,21 @@ class EmbeddingNet:
 
     PARAMS = ("mu", "b_user", "b_movie", "P", "Q")
 
-    def __init__(self, n: int, d: int, rank: int, seed: int = 0, mu: float = 0.0):
+    def __init__(self, n: int, d: int, rank: int, seed: int = 0, mu: float = 0.0, implicit=None):
         rng = np.random.default_rng(seed)
         self.params = {
             "mu": np.array([mu]), "b_user": np.zeros(n), "b_movie": np.zeros(d),
             "P": rng.normal(0.0, 0.1, (n, rank)), "Q": rng.normal(0.0, 0.1, (d, rank)),
         }
+        #: (n, d) array or sparse matrix ``N[u, j] = |N(u)|^(-1/2)`` for j in N(u), or None
+        self.implicit = implicit
+        if implicit is not None:
+            self.params["Y"] = rng.normal(0.0, 0.01, (d, rank))
+
+    def user_vectors(self) -> np.ndarray:
+        """Every user's vector, shape (n, rank): ``P``, plus ``N @ Y`` with implicit feedback."""
+        p = self.params
+        return p["P"] if self.implicit is None else p["P"] + self.implicit @ p["Y"]
 
     @staticmethod
     def one_hot(index: np.ndarray, size: int) -> sp.csr_matrix:
@@ -193,7 +218,7 @@ class EmbeddingNet:
         """
         p = self.params
         users, movies = np.asarray(users), np.asarray(movies)
-        eu, ei = np.take(p["P"], users, axis=0), np.take(p["Q"], movies, axis=0)
+        eu, ei = np.take(self.user_vectors(), users, axis=0), np.take(p["Q"], movies, axis=0)
         out = p["mu"][0] + p["b_user"][users] + p["b_movie"][movies] + np.einsum("br,br->b", eu, ei)
         return out, (users, movies, eu, ei)
 
@@ -205,7 +230,7 @@ class EmbeddingNet:
         I = self.one_hot(movies, len(p["b_movie"]))
         diff = out - ratings
         B = len(ratings)
-        penalty = (reg * ((p["P"] ** 2).sum() + (p["Q"] ** 2).sum())
+        penalty = (reg * ((p["P"] ** 2).sum() + (p["Q"] ** 2).sum() + ((p["Y"] ** 2).sum() if "Y" in p else 0.0))
                    + reg_bias * ((p["b_user"] ** 2).sum() + (p["b_movie"] ** 2).sum())) / N
         loss = float(diff @ diff / B + penalty)
         g_out = 2.0 * diff / B  # d loss / d out
@@ -213,21 +238,43 @@ class EmbeddingNet:
             "mu": np.array([g_out.sum()]),
             "b_user": U.T @ g_out + 2.0 * reg_bias / N * p["b_user"],
             "b_movie": I.T @ g_out + 2.0 * reg_bias / N * p["b_movie"],
-            "P": U.T @ (g_out[:, None] * ei) + 2.0 * reg / N * p["P"],  # back through the lookup
+            "P": U.T @ (g_out[:, None] * ei),  # back through the lookup
             "Q": I.T @ (g_out[:, None] * eu) + 2.0 * reg / N * p["Q"],
         }
+        if self.implicit is not None:  # the user vector is P + N @ Y: the same gradient, back through N
+            grads["Y"] = self.implicit.T @ grads["P"] + 2.0 * reg / N * p["Y"]
+        grads["P"] += 2.0 * reg / N * p["P"]
         return loss, grads
 
     def model(self, history=None) -> FactorModel:
         """The network's weights as a ``FactorModel`` (copies)."""
         p = self.params
-        return FactorModel(float(p["mu"][0]), p["b_user"].copy(), p["b_movie"].copy(), p["P"].copy(),
+        return FactorModel(float(p["mu"][0]), p["b_user"].copy(), p["b_movie"].copy(), np.array(self.user_vectors()),
                            p["Q"].copy(), list(history or []))
+
+
+def implicit_matrix(rows, cols, shape) -> np.ndarray | sp.csr_matrix:
+    """SVD++'s normalised implicit feedback: ``N[u, j] = |N(u)|^(-1/2)`` for each rated (u, j).
+
+    Parameters
+    ----------
+    rows, cols : int arrays of shape (m,)
+        The rated (user, movie) pairs, each once.
+    shape : (n, d)
+
+    Returns
+    -------
+    array of shape (n, d) when it has at most 2**24 entries (BLAS is faster there), else CSR.
+    """
+    n, d = shape
+    count = np.bincount(rows, minlength=n)
+    N = sp.csr_matrix((1.0 / np.sqrt(count[rows]), (rows, cols)), shape=(n, d))
+    return N.toarray() if n * d <= 2**24 else N
 
 
 def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epochs: int = 15,
                lr: float = 0.01, decay: float = 0.9, batch: int = 4096, seed: int = 0, mask=None,
-               validation=None) -> FactorModel:
+               validation=None, implicit: bool = False) -> FactorModel:
     """Train ``EmbeddingNet`` by minibatch Adam on the observed entries.
 
     Parameters
@@ -245,6 +292,9 @@ def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epoc
     validation : (rows, cols, ratings), optional
         Held-out entries: the returned weights are those of the epoch with the lowest
         validation RMSE (early stopping), and ``history`` holds that RMSE per epoch.
+    implicit : bool, default False
+        Add SVD++'s implicit feedback (which movies each user rated in X) to the user's
+        vector; the returned model's ``P`` holds ``p_u + |N(u)|^(-1/2) sum_j y_j``.
 
     Returns
     -------
@@ -255,7 +305,8 @@ def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epoc
     n, d = np.shape(X)
     N = len(ratings)
     rng = np.random.default_rng(seed)
-    net = EmbeddingNet(n, d, rank, seed=seed, mu=float(ratings.mean()))
+    net = EmbeddingNet(n, d, rank, seed=seed, mu=float(ratings.mean()),
+                       implicit=implicit_matrix(rows, cols, (n, d)) if implicit else None)
     m = {k: np.zeros_like(v) for k, v in net.params.items()}
     v = {k: np.zeros_like(v) for k, v in net.params.items()}
     b1, b2, eps, t = 0.9, 0.999, 1e-8, 0
