@@ -27,6 +27,7 @@ from . import em
 from .common import GaussianMixture, check_matrix, init, observed_mask
 from .factorization import fit_als, fit_neural
 from .scale import heldout as sparse_heldout
+from .scale.sparse import check_sparse
 
 __all__ = [
     "rmse_on", "mae_on", "predict_global_mean", "predict_user_mean",
@@ -167,16 +168,22 @@ def holdout_split(X, fraction: float = 0.1, seed: int = 0):
     f = float(fraction)
     if not 0.0 < f < 1.0:
         raise ValueError(f"fraction must be strictly between 0 and 1, got {fraction!r}")
-    if issparse(X):  # the same entries are hidden; X_train is sparse, without them (notebook 07)
-        return sparse_heldout.holdout_split(X, f, seed)
-    X = check_matrix(X)
-    r, c = np.nonzero(X)
-    if r.size == 0:
-        raise ValueError("X has no observed entry (every entry is 0): there is nothing to hide")
-    m = int(round(f * r.size))
-    if m == 0 or m == r.size:
-        raise ValueError(f"fraction {f} of {r.size} observed entries hides {m}: nothing to fit or to score")
-    idx = np.sort(np.random.default_rng(seed).choice(r.size, m, replace=False))
+    sparse = issparse(X)
+    if sparse:  # stored entries = observed, in the row-major order of np.nonzero (notebook 07)
+        X = check_sparse(X)
+        total = X.nnz
+    else:
+        X = check_matrix(X)
+        r, c = np.nonzero(X)
+        total = r.size
+    if total == 0:
+        raise ValueError("X has no observed entry: there is nothing to hide")
+    m = int(round(f * total))
+    if m == 0 or m == total:
+        raise ValueError(f"fraction {f} of {total} observed entries hides {m}: nothing to fit or to score")
+    idx = np.sort(np.random.default_rng(seed).choice(total, m, replace=False))
+    if sparse:  # the same entries as on the dense matrix; X_train is sparse, without them
+        return sparse_heldout.hide(X, idx)
     rows, cols = r[idx], c[idx]
     X_train = X.copy()
     X_train[rows, cols] = 0.0

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from .sparse import check_sparse
 
-__all__ = ["holdout_split", "means", "bias_sums", "residuals", "stored_rows"]
+__all__ = ["hide", "means", "bias_sums", "residuals", "stored_rows"]
 
 
 def _no_mask(mask) -> None:
@@ -28,8 +28,8 @@ def stored_rows(X: sp.csr_matrix) -> np.ndarray:
     return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
 
 
-def holdout_split(X, fraction: float, seed):
-    """``evaluation.holdout_split`` for a sparse X: the hidden entries are removed, not zeroed.
+def hide(X: sp.csr_matrix, idx: np.ndarray):
+    """``evaluation.holdout_split`` for a checked sparse X: remove the stored entries ``idx`` (sorted).
 
     Returns
     -------
@@ -38,13 +38,6 @@ def holdout_split(X, fraction: float, seed):
     rows, cols : int arrays of shape (m,)
     ratings : array of shape (m,)
     """
-    X = check_sparse(X)
-    if X.nnz == 0:
-        raise ValueError("X has no observed entry (nothing is stored): there is nothing to hide")
-    m = int(round(fraction * X.nnz))
-    if m == 0 or m == X.nnz:
-        raise ValueError(f"fraction {fraction} of {X.nnz} observed entries hides {m}: nothing to fit or to score")
-    idx = np.sort(np.random.default_rng(seed).choice(X.nnz, m, replace=False))
     rows = np.searchsorted(X.indptr, idx, side="right") - 1
     keep = np.ones(X.nnz, dtype=bool)
     keep[idx] = False
