@@ -18,7 +18,9 @@ each peak-memory figure is its own:
   the generator's own peak is reported too.
 
 Timings are the best of ``--rounds`` rounds, the iteration blocks and product blocks
-interleaved so that a busy machine slows both alike. Targets (issue 15), at 100 M ratings,
+interleaved so that a busy machine slows both alike; the 1-minute load average before and after
+is recorded (on a shared machine the seconds, and so the fitted exponent, move with it; the
+ratio much less). Targets (issue 15), at 100 M ratings,
 K = 12: iteration / products <= 1.5, <= 10 s per iteration, peak <= 4 GB, and seconds per
 iteration close to linear in N (the fitted exponent of N).
 """
@@ -93,6 +95,7 @@ def one_size(N: int, K: int, rounds: int, iters: int, seed: int) -> dict:
             obs.M.T @ P
 
     t_iter = t_prod = np.inf
+    load = os.getloadavg()[0]
     for _ in range(rounds):
         t0 = time.perf_counter()
         mixture = iterate(mixture)
@@ -107,6 +110,7 @@ def one_size(N: int, K: int, rounds: int, iters: int, seed: int) -> dict:
         "peak_rss_bytes": peak_rss_bytes(), "peak_rss_is_run_only": resettable,
         "generator_peak_rss_bytes": gen_peak, "matrix_bytes": int(matrix_bytes),
         "generate_seconds": t_gen, "rounds": rounds, "iterations_per_round": iters,
+        "load_average": [load, os.getloadavg()[0]],  # 1-minute load before and after the timings
     }
 
 

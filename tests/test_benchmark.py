@@ -19,3 +19,20 @@ def test_benchmark_prints_its_ratios():
     assert "Handout sweep" in out and "Peak memory" in out
     ratio = float(out.split("ours / floor")[1].split()[0])
     assert ratio > 0
+
+
+def test_scale_benchmark_prints_its_table_and_exponent(tmp_path):
+    out_json = tmp_path / "scale.json"
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--sizes", "20000", "60000",
+         "--rounds", "1", "--iters", "1", "--json", str(out_json)],
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    ).stdout
+    assert "fitted exponent of N" in out and "iteration / products" in out
+    import json
+
+    result = json.loads(out_json.read_text())
+    assert [r["ratings"] for r in result["rows"]] == [20000, 60000]
+    for r in result["rows"]:
+        assert r["seconds_per_iteration"] > 0 and r["peak_rss_bytes"] >= r["matrix_bytes"] > 0
+    assert result["exponent_seconds"] == result["exponent_seconds"]  # a number, not NaN

@@ -164,9 +164,10 @@ def netflix_like(n_users: int = NETFLIX_SHAPE[0], n_movies: int = NETFLIX_SHAPE[
     noise = 0.7
 
     # thresholds: the quantiles of the latent score over a pilot sample of (user, movie) draws
-    pilot_u = rng.choice(n, 1 << 20, p=counts / N)
-    pilot_m = np.searchsorted(cdf, rng.random(1 << 20) * cdf[-1], side="right").clip(0, d - 1)
-    pilot = quality[pilot_m] + taste[group[pilot_u], pilot_m] + bias[pilot_u] + rng.normal(0, noise, 1 << 20)
+    size = min(1 << 20, 4 * N)
+    pilot_u = rng.choice(n, size, p=counts / N)
+    pilot_m = np.searchsorted(cdf, rng.random(size) * cdf[-1], side="right").clip(0, d - 1)
+    pilot = quality[pilot_m] + taste[group[pilot_u], pilot_m] + bias[pilot_u] + rng.normal(0, noise, size)
     thresholds = np.quantile(pilot, np.cumsum(COURSE_SHARES)[:-1])
 
     indptr = np.zeros(n + 1, dtype=np.int64 if N >= 2**31 else np.int32)
