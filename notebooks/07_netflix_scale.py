@@ -141,8 +141,8 @@ print(f"K = {K}: {len(hist)} iterations in {seconds:.1f} s ({seconds / len(hist)
 found = post.argmax(axis=1)
 table = np.zeros((truth.weights.size, K))
 np.add.at(table, (truth.group, found), 1)
-print(f"users whose component is the one most users of their planted group share: "
-      f"{table.max(axis=1).sum() / S.shape[0]:.1%}")
+print(f"planted groups recovered: {table.max(axis=1).sum() / S.shape[0]:.1%} of the users sit in the component "
+      "that holds most of their group")
 
 # %%
 # NBVAL_CHECK_OUTPUT
