@@ -7,7 +7,9 @@ questions), ``data`` (find, verify and install the course files; stand-ins),
 ``checkpoints`` (the handout's value beside ours), ``reference`` (loop versions for
 teaching), ``widgets`` and ``compare`` (notebooks 01-02), and beyond the handout
 ``evaluation`` (held-out scores and baselines), ``factorization`` (ALS and the
-network) and ``diagnostics`` (component health), for notebook 05.
+network) and ``diagnostics`` (component health), for notebook 05, and ``scale``
+(``scipy.sparse`` input, prediction for chosen entries, a Netflix-Prize-sized
+synthetic matrix) and side information in ``factorization``, for notebook 07.
 
 For the learner doing the project: the subpackage ``check`` runs their own functions on the
 handout's cases and adversarial ones and names known mistakes (notebooks 01-04 and

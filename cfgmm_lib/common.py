@@ -345,7 +345,12 @@ def bic(X, mixture: GaussianMixture, log_likelihood: float) -> float:
     -----
     Introduced in ``notebooks/03_bic.py``.
     """
-    X = check_matrix(X)
+    if issparse(X):  # only the shape is used
+        from .scale.sparse import check_sparse
+
+        X = check_sparse(X)
+    else:
+        X = check_matrix(X)
     mixture = check_mixture(mixture, X.shape[1])
     ll = float(log_likelihood)
     if not np.isfinite(ll):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from cfgmm_lib import em, init
+from cfgmm_lib import bic, em, init
 from cfgmm_lib.common import GaussianMixture
 from cfgmm_lib.scale import MAX_FILL_ENTRIES, check_sparse, netflix_like, predict
 from cfgmm_lib.scale import synthetic
@@ -48,6 +48,7 @@ def compare_everything(X, K, seed, history=True):
         assert len(ha) == len(hb)
         assert [h.ll for h in hb] == pytest.approx([h.ll for h in ha], rel=RTOL)
         assert_mixtures_close(ha[-1].estep_mixture, hb[-1].estep_mixture)
+    assert bic(S, a[0], a[2]) == bic(X, a[0], a[2])
     F, G = em.fill_matrix(X, a[0]), em.fill_matrix(S, a[0])
     np.testing.assert_allclose(G, F, rtol=RTOL, atol=1e-12)
     return S, a
