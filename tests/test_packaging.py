@@ -76,3 +76,10 @@ def test_course_files_are_ignored_and_not_tracked():
     course = {"toy_data.txt", "test_incomplete.txt", "test_complete.txt", "test_solutions.txt",
               "netflix_incomplete.txt", "netflix_complete.txt"}
     assert not [f for f in tracked.splitlines() if Path(f).name in course]
+
+
+def test_every_subpackage_is_installed():
+    """A non-editable install ships only the packages pyproject.toml lists."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"].get("packages", []))
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "cfgmm_lib").rglob("__init__.py")}
+    assert found <= listed, f"not installed: {sorted(found - listed)}"
