@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 from matplotlib.figure import Figure
 
+import cfgmm_lib
 from cfgmm_lib import GaussianMixture, em, init
 from cfgmm_lib.checkpoints import checkpoint, data_banner
 from cfgmm_lib.data import load_or_standin
@@ -47,7 +48,7 @@ from cfgmm_lib.scale.synthetic import COURSE_SHARES
 
 X_course, STANDIN = load_or_standin("netflix_incomplete")
 data_banner(STANDIN, ["netflix_incomplete"])
-RESULTS = Path("..") / "benchmarks" / "results"
+RESULTS = Path(cfgmm_lib.__file__).resolve().parent.parent / "benchmarks" / "results"  # saved measurements
 
 # %% [markdown]
 # ## 1 · The equations only touch the observed ratings
@@ -74,10 +75,11 @@ print(f"dense: {X_course.nbytes / 1e6:.1f} MB; sparse: {S_course.nnz:,} stored r
 dense_fit = em.run(X_course, *init(X_course, 12, seed=1))
 sparse_fit = em.run(S_course, *init(S_course, 12, seed=1))
 checkpoint("Netflix, K = 12, seed 1: log-likelihood (sparse input)", -1390234.4223469, sparse_fit[2],
-           decimals=7, source="SPEC", standin=STANDIN)
-checkpoint("sparse and dense agree (largest relative difference of the means < 1e-10)", True,
-           bool(np.abs(sparse_fit[0].mu - dense_fit[0].mu).max() <= 1e-10 * np.abs(dense_fit[0].mu).max()),
-           source="expected")
+           decimals=7, source="reference", standin=STANDIN)
+same = bool(np.abs(sparse_fit[0].mu - dense_fit[0].mu).max() <= 1e-10 * np.abs(dense_fit[0].mu).max())
+checkpoint("sparse and dense agree (largest relative difference of the means < 1e-10)", True, same,
+           source="expected", standin=STANDIN)
+assert same
 
 # %% [markdown]
 # ## 2 · A Netflix-sized matrix with a planted mixture
@@ -115,7 +117,8 @@ axes[2].bar(stars - 0.2, COURSE_SHARES, width=0.4, color="C7", label="course (ob
 axes[2].bar(stars + 0.2, shares, width=0.4, color="C2", label="netflix_like")
 axes[2].set_xlabel("stars")
 axes[2].set_ylabel("share of ratings")
-axes[2].legend()
+axes[2].set_ylim(0, 0.48)
+axes[2].legend(loc="upper left")
 fig.tight_layout()
 fig
 
@@ -147,19 +150,27 @@ print(f"planted groups recovered: {table.max(axis=1).sum() / S.shape[0]:.1%} of 
 # %%
 # NBVAL_CHECK_OUTPUT
 lls = np.array([h.ll for h in hist])
-checkpoint("the log-likelihood never decreases", True, bool((np.diff(lls) >= -1e-6 * np.abs(lls[1:])).all()),
-           source="expected")
+rising = bool((np.diff(lls) >= -1e-9 * np.abs(lls[1:])).all())
+checkpoint("the log-likelihood never decreases", True, rising, source="expected", standin=STANDIN)
+assert rising
 
 # %%
-fig = Figure(figsize=(6, 3.6))
+fig = Figure(figsize=(6.5, 3.8))
 ax = fig.add_subplot()
-ax.plot(np.arange(1, len(lls) + 1), lls, "o-", color="C3", ms=3)
+steps = np.arange(2, len(lls) + 1)
+ax.semilogy(steps, np.maximum(np.diff(lls), 1e-3), "o-", color="C3", ms=4, label="gain of the iteration")
+ax.semilogy(steps, 1e-6 * np.abs(lls[1:]), "--", color="C7", label="the handout's stopping rule, 1e-6 |ll|")
 ax.set_xlabel("iteration")
-ax.set_ylabel("log-likelihood")
+ax.set_ylabel("log-likelihood gain")
 ax.set_title(f"sparse EM on {S.nnz:,} ratings, K = {K}")
-ax.grid(alpha=0.3)
+ax.grid(alpha=0.3, which="both")
+ax.legend()
 fig.tight_layout()
 fig
+
+# %% [markdown]
+# Each iteration's gain in log-likelihood (red) falls until it is below the handout's stopping
+# rule (grey): `em.run` stops there, exactly as on the dense course matrix.
 
 # %% [markdown]
 # ## 4 · Predict the entries you need
@@ -210,15 +221,23 @@ for ax, key, scale, label, color, exponent in (
     ax.set_ylabel(label)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-axes[0].plot(N, [r["seconds_products"] for r in bench["rows"]], "s", color="C7", label="the four products alone")
+axes[0].plot(N, [r["seconds_products"] for r in bench["rows"]], "s", color="C7", mfc="none", ms=9,
+             label="the four products alone")
+ref = bench["rows"][1]["seconds_per_iteration"] * N / N[1]
+axes[0].loglog(N, ref, ":", color="k", label="slope 1 through 10 M")
 axes[0].legend()
 fig.tight_layout()
 fig
 
 # %% [markdown]
-# A straight line on log-log axes with slope near 1: the cost of an iteration is linear in the
-# number of ratings, and an iteration costs little more than the four products it cannot avoid.
-# The full Netflix-sized problem fits in a laptop's memory.
+# What to see. At every size an iteration (red) costs about what the four products it cannot
+# avoid cost alone (grey squares): the ratio is 1.0-1.2. Memory grows with the ratings (the
+# interpreter's 0.1 GB dominates at 1 M), and the full Netflix-sized run peaks at 2.5 GB,
+# matrix included: it fits in a laptop. The seconds were measured on a 2-core machine shared
+# with other jobs; during the 100 M run it was busier (load 8-11), and that point sits above the
+# slope-1 line (dotted) for the bare products just as much as for the iteration, so the fitted
+# exponent 1.2 includes the load. Timed apart at one steady load, one such product took
+# 0.8-1.0 s on 10 M random entries and 8.3-8.4 s on 100 M: linear.
 #
 # ## 6 · The handout's third challenge: side information
 #
@@ -263,7 +282,7 @@ print(f"\nimplicit feedback changes the network's held-out RMSE by {-gain:+.4f}"
 #   ratings; the handout's `em` functions accept it and give the same numbers as on the dense
 #   matrix.
 # - `predict` scores chosen entries; `fill_matrix` refuses to build an array too large to hold.
-# - At the full Netflix-Prize size (100 M ratings, K = 12) an iteration takes seconds and a few
-#   GB: see the table above.
+# - At the full Netflix-Prize size (100 M ratings, K = 12) a run peaks at 2.5 GB, and an
+#   iteration costs what its four sparse products cost: linear in the ratings.
 # - Implicit feedback is the side information every ratings matrix carries; measured honestly,
 #   on the course matrix it is worth the figure in section 6.

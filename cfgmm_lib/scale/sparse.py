@@ -27,7 +27,7 @@ from ..common import GaussianMixture, check_mixture
 __all__ = ["SparseObserved", "check_sparse", "observe_sparse", "init_moments", "fill_sparse", "predict",
            "MAX_FILL_ENTRIES"]
 
-#: ``fill_matrix`` on a sparse X returns a dense (n, d) array only up to this many entries (1 GiB of float64).
+#: ``fill_matrix`` on a sparse X returns a dense (n, d) array only up to this many entries (1.07 GB of float64).
 MAX_FILL_ENTRIES = 2**27
 
 #: Rows per block when computing the row sums of squares (bounds the temporary memory).
@@ -160,7 +160,7 @@ def fill_sparse(obs: SparseObserved, mixture: GaussianMixture, estep) -> np.ndar
     n, d = obs.X.shape
     if n * d > MAX_FILL_ENTRIES:
         raise ValueError(
-            f"fill_matrix would build a dense {n:,} x {d:,} array ({n * d * 8 / 2**30:,.1f} GiB) from the sparse X; "
+            f"fill_matrix would build a dense {n:,} x {d:,} array ({n * d * 8 / 1e9:,.1f} GB) from the sparse X; "
             "predict only the entries you need with cfgmm_lib.scale.predict(X, mixture, rows, cols)"
         )
     post, _ = estep(obs, mixture)
