@@ -1,0 +1,266 @@
+"""Figures and sliders of notebook 06 (drawing only: every array comes from the other modules).
+
+Each function returns a matplotlib ``Figure``; the explorers wire ipywidgets to them through
+``cfgmm_lib.widgets.Explorer`` and cache what is slow (an observation's solver, a prior's fit,
+an HQS run), so that moving a slider back and forth only redraws.
+
+Introduced in ``notebooks/06_black_hole_imaging.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..common import component_colors
+from .synthetic import FOV_UAS
+
+__all__ = ["coverage_figure", "measurement_figure", "learning_figure", "components_figure", "hqs_steps_figure",
+           "gallery_figure", "score_table", "array_explorer", "hqs_step_explorer", "prior_explorer"]
+
+_EXTENT = [FOV_UAS / 2, -FOV_UAS / 2, -FOV_UAS / 2, FOV_UAS / 2]  # east on the left, as on the sky
+CMAP = "afmhot"
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float | None = None) -> None:
+    """One sky image, east on the left, axes in micro-arcseconds."""
+    ax.imshow(image, cmap=CMAP, extent=_EXTENT, origin="upper", vmin=0, vmax=vmax)
+    ax.set_title(title, fontsize=10)
+    if labels:
+        ax.set_xlabel("east offset (µas)")
+        ax.set_ylabel("north offset (µas)")
+    else:
+        ax.set_xticks([]), ax.set_yticks([])
+
+
+def coverage_panel(ax, cov) -> None:
+    """The (u, v) points and their mirror images (-u, -v), one colour per baseline, in billions of wavelengths."""
+    pairs = sorted(set(zip(cov.station1, cov.station2)))
+    colors = component_colors(len(pairs))
+    for (a, b), color in zip(pairs, colors):
+        k = (cov.station1 == a) & (cov.station2 == b)
+        ax.plot(cov.u[k] / 1e9, cov.v[k] / 1e9, ".", color=color, markersize=3, label=f"{a}-{b}")
+        ax.plot(-cov.u[k] / 1e9, -cov.v[k] / 1e9, ".", color=color, markersize=3)
+    lim = 9.0
+    ax.set_xlim(lim, -lim), ax.set_ylim(-lim, lim)  # u grows to the east (left), as the image does
+    ax.set_aspect("equal")
+    ax.set_xlabel("u (billions of wavelengths)")
+    ax.set_ylabel("v (billions of wavelengths)")
+    ax.grid(alpha=0.3)
+
+
+def coverage_figure(cov, title: str = ""):
+    fig = _figure(6.5, 5.5)
+    ax = fig.add_subplot()
+    coverage_panel(ax, cov)
+    ax.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.02, 0.5), markerscale=3)
+    ax.set_title(title or f"(u, v) coverage: {len(cov.u)} visibilities", fontsize=11)
+    return fig
+
+
+def measurement_figure(cov, truth, dirty, caption: str = ""):
+    """(u, v) coverage, the true image and the dirty image, side by side."""
+    fig = _figure(15, 4.8)
+    axes = fig.subplots(1, 3)
+    coverage_panel(axes[0], cov)
+    axes[0].set_title(f"(u, v) coverage: {len(cov.u)} visibilities\n{caption}", fontsize=10)
+    image_panel(axes[1], truth, "truth (a synthetic crescent)")
+    image_panel(axes[2], np.clip(dirty, 0, None), "dirty image F^T R^-1 y, scaled (negatives shown black)")
+    return fig
+
+
+def learning_figure(lls: dict, n: dict):
+    """Log-likelihood per patch at each EM iteration, one line per prior."""
+    fig = _figure(6.5, 4)
+    ax = fig.add_subplot()
+    for (name, ll), color in zip(lls.items(), ("C3", "C0")):
+        ax.plot(np.arange(1, len(ll) + 1), np.asarray(ll) / n[name], "o-", markersize=3, color=color, label=name)
+    ax.set_xlabel("EM iteration")
+    ax.set_ylabel("log-likelihood per patch")
+    ax.set_title("EM climbs: the same loop as notebook 02, with full covariances", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def components_figure(mixture, title: str, n_eig: int = 3):
+    """Each component (columns, heaviest first): its mean and its ``n_eig`` leading covariance directions.
+
+    A direction is the eigenvector times the square root of its eigenvalue (one standard deviation),
+    all on one grey scale, so larger contrast means more variance.
+    """
+    mu, cov, p = mixture
+    K, d = mu.shape
+    s = int(round(np.sqrt(d)))
+    order = np.argsort(p)[::-1]
+    vals, vecs = np.linalg.eigh(cov)  # ascending
+    rows = [mu[order]] + [(vecs[order, :, -1 - e] * np.sqrt(vals[order, -1 - e])[:, None]) for e in range(n_eig)]
+    lim = max(np.abs(r).max() for r in rows)
+    fig = _figure(max(6.0, 0.62 * K + 1.2), 0.75 * (n_eig + 1) + 0.7)
+    axes = fig.subplots(n_eig + 1, K, squeeze=False)
+    for i, row in enumerate(rows):
+        for j in range(K):
+            ax = axes[i, j]
+            ax.imshow(row[j].reshape(s, s), cmap="gray", vmin=-lim, vmax=lim)
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(f"{p[order[j]]:.2f}", fontsize=8)
+        axes[i, 0].set_ylabel("mean" if i == 0 else f"dir. {i}", fontsize=8)
+    fig.suptitle(f"{title}: weight above each component; rows: mean, then its leading directions", fontsize=10)
+    return fig
+
+
+def hqs_steps_figure(truth, history, gammas, start=None):
+    """The truth, then the HQS image after each gamma of the schedule."""
+    panels = [("truth", truth)] + ([("start (z = 0)", start)] if start is not None else []) + \
+        [(f"gamma = {g:g}", x) for g, x in zip(gammas, history)]
+    cols = 6
+    rows = -(-len(panels) // cols)
+    fig = _figure(2.3 * cols, 2.5 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    vmax = truth.max()
+    for ax, (name, img) in zip(axes, panels):
+        image_panel(ax, np.clip(img, 0, None), name, labels=False, vmax=vmax)
+    for ax in axes[len(panels):]:
+        ax.axis("off")
+    return fig
+
+
+def gallery_figure(truths, recons: dict, scores: dict):
+    """Rows: test images; columns: the truth and each method, titled with its nxcorr."""
+    n = len(truths)
+    cols = 1 + len(recons)
+    fig = _figure(2.4 * cols, 2.5 * n)
+    axes = fig.subplots(n, cols, squeeze=False)
+    for i, truth in enumerate(truths):
+        image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max())
+        for j, (name, imgs) in enumerate(recons.items(), start=1):
+            image_panel(axes[i, j], np.clip(imgs[i], 0, None), f"{name}\nnxcorr {scores[name][i, 0]:.2f}" if i == 0
+                        else f"nxcorr {scores[name][i, 0]:.2f}", labels=False, vmax=truth.max())
+    return fig
+
+
+def score_table(scores: dict) -> str:
+    """A plain-text table: mean (and spread) of nxcorr and normalised RMSE per method."""
+    lines = [f"{'method':<34} {'nxcorr':>14} {'normalised RMSE':>18}"]
+    for name, s in scores.items():
+        lines.append(f"{name:<34} {s[:, 0].mean():>7.3f} ± {s[:, 0].std():.3f} {s[:, 1].mean():>10.3f} ± {s[:, 1].std():.3f}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Sliders
+# --------------------------------------------------------------------------
+
+def _int_slider(description: str, lo: int, hi: int, value: int):
+    import ipywidgets as widgets
+
+    return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=description, continuous_update=False)
+
+
+def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct: dict, stations, hours: int):
+    """Sliders for the hours of observation and toggles for the stations; redraws coverage and reconstructions.
+
+    Parameters
+    ----------
+    make_imager : callable
+        ``make_imager(hours, stations) -> (coverage, imager)`` (cached by the caller).
+    truth : array of shape (64, 64)
+    observe : callable
+        ``observe(imager, coverage) -> y``.
+    reconstruct : dict of name to callable
+        ``f(imager, y) -> image``, e.g. dirty, Tikhonov, HQS.
+    stations : list of str
+    hours : int
+    """
+    import ipywidgets as widgets
+
+    from ..widgets import Explorer
+
+    sliders = {
+        "hours": _int_slider("hours", 1, 24, hours),
+        "stations": widgets.SelectMultiple(options=list(stations), value=tuple(stations), description="stations",
+                                           rows=len(stations)),
+    }
+
+    def draw(hours, stations):
+        fig = _figure(3.6 * (1 + len(reconstruct)) + 1, 3.9)
+        axes = fig.subplots(1, 1 + len(reconstruct))
+        if len(stations) < 2:
+            axes[0].text(0.5, 0.5, "choose at least two stations", ha="center", transform=axes[0].transAxes)
+            return fig
+        cov, imager = make_imager(hours, tuple(stations))
+        coverage_panel(axes[0], cov)
+        axes[0].set_title(f"{hours} h, {len(stations)} stations: {len(cov.u)} points", fontsize=10)
+        if len(cov.u) == 0:
+            return fig
+        y = observe(imager, cov)
+        for ax, (name, f) in zip(axes[1:], reconstruct.items()):
+            from .scores import nxcorr
+
+            img = f(imager, y)
+            image_panel(ax, np.clip(img, 0, None), f"{name}: nxcorr {nxcorr(img, truth):.2f}", labels=False,
+                        vmax=truth.max())
+        return fig
+
+    return Explorer(draw, sliders)
+
+
+def hqs_step_explorer(truth, history, gammas, start):
+    """A slider over HQS's steps: the image after each gamma, beside the truth."""
+    from ..widgets import Explorer
+    from .scores import nxcorr
+
+    def draw(step):
+        fig = _figure(8, 4.2)
+        a, b = fig.subplots(1, 2)
+        image_panel(a, truth, "truth", vmax=truth.max())
+        img = start if step == 0 else history[step - 1]
+        name = "start (z = 0)" if step == 0 else f"after gamma = {gammas[step - 1]:g}"
+        image_panel(b, np.clip(img, 0, None), f"{name}: nxcorr {nxcorr(img, truth):.3f}", vmax=truth.max())
+        return fig
+
+    return Explorer(draw, {"step": _int_slider("HQS step", 0, len(history), len(history))})
+
+
+def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, seed: int, K_max: int = 30,
+                   seeds=range(5)):
+    """Sliders for the prior's K and seed: its components and the HQS image it gives (fits cached by the caller).
+
+    ``fit_prior(K, seed) -> FullMixture``; ``reconstruct(prior) -> image``.
+    """
+    from ..widgets import Explorer
+    from .scores import nxcorr
+
+    def draw(K, seed):
+        prior = fit_prior(K, seed)
+        img = reconstruct(prior)
+        fig = _figure(13, 3.8)
+        left, right = fig.subfigures(1, 2, width_ratios=[3, 1])
+        mu, cov, p = prior
+        order = np.argsort(p)[::-1][:min(K, 12)]
+        vals, vecs = np.linalg.eigh(cov[order])
+        lead = vecs[:, :, -1] * np.sqrt(vals[:, -1])[:, None]
+        lim = np.abs(lead).max()
+        s = int(round(np.sqrt(mu.shape[1])))
+        cols = 6
+        axes = left.subplots(2, cols).ravel()
+        for ax in axes:
+            ax.set_xticks([]), ax.set_yticks([])
+        for ax, v, c in zip(axes, lead, order):
+            ax.imshow(v.reshape(s, s), cmap="gray", vmin=-lim, vmax=lim)
+            ax.set_title(f"weight {p[c]:.2f}", fontsize=8)
+        left.suptitle(f"K = {K}, seed {seed}: leading direction of the {len(order)} heaviest components", fontsize=10)
+        ax = right.add_subplot()
+        image_panel(ax, np.clip(img, 0, None), f"HQS: nxcorr {nxcorr(img, truth):.3f}", labels=False, vmax=truth.max())
+        return fig
+
+    seeds = list(seeds)
+    return Explorer(draw, {"K": _int_slider("K", 1, K_max, K), "seed": _int_slider("seed", min(seeds), max(seeds), seed)})

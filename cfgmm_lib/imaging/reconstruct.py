@@ -1,0 +1,231 @@
+"""Images from visibilities: the baselines a radio astronomer tries first, and HQS with the patch prior.
+
+For one observation (forward matrix ``F``, noise ``sigma``; ``R = diag(sigma**2)``) an ``Imager``
+prepares the closed-form solves once (``solvers``), then reconstructs any number of images:
+
+* ``dirty``: ``F^T R^-1 y``, scaled by the factor that fits the data best;
+* ``tikhonov``: ``argmin ||R^-1/2 (F x - y)||^2 + alpha g ||x||^2``;
+* ``tsv``: ``argmin ||R^-1/2 (F x - y)||^2 + alpha g (TSV(x) + 1e-3 ||x||^2)``, TSV the total
+  squared variation (eht-imaging's ``tv2``);
+* ``hqs``: half-quadratic splitting with a Gaussian-mixture prior on the DC-removed 8 x 8 patches.
+  For each gamma of the schedule: (1) each patch ``P_n x`` minus its mean ``m_n`` gets its most
+  likely component ``c`` under the noisy prior ``N(mu_c, Lambda_c + I / gamma)`` and the Wiener
+  estimate ``z_n = m_n + mu_c + Lambda_c (Lambda_c + I / gamma)^-1 (P_n x - m_n - mu_c)``; (2)
+  ``(F^T R^-1 F + (beta gamma / N) sum_n P_n^T P_n) x = F^T R^-1 y + (beta gamma / N) sum_n P_n^T z_n``,
+  where with wrap-around patches every ``stride``-th pixel (N of them),
+  ``sum_n P_n^T P_n = (p / stride)^2 I``.
+
+``g = trace(F^T R^-1 F) / N`` (the data's mean weight per pixel) makes ``alpha`` dimensionless,
+so one grid of weights serves every array.
+
+Introduced in ``notebooks/06_black_hole_imaging.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.linalg import cho_solve
+
+from .full_em import FullMixture, _cholesky, _log_joint, check_full_mixture
+from .patches import PATCH, aggregate, extract
+from .scores import nrmse, nxcorr
+from .solvers import Ridge, Smooth
+
+__all__ = ["HANDOUT_GAMMAS", "Imager", "wiener", "choose_weight", "Choice"]
+
+#: The handout's schedule for gamma.
+HANDOUT_GAMMAS = (1, 4, 8, 16, 32, 64, 128, 256, 512)
+
+
+def wiener(Z, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The HQS patch step: most likely component under ``N(mu_c, Lambda_c + I / gamma)``, then its Wiener estimate.
+
+    Parameters
+    ----------
+    Z : array of shape (n, d)
+        Noisy (DC-removed) patches.
+    prior : FullMixture with K components of dimension d
+    gamma : float > 0
+        Precision of the patch noise.
+
+    Returns
+    -------
+    estimates : array of shape (n, d)
+        ``mu_c + Lambda_c (Lambda_c + I / gamma)^-1 (z - mu_c)`` for each patch's component c.
+    labels : array of shape (n,) of int
+    """
+    Z = np.asarray(Z, dtype=float)
+    prior = check_full_mixture(prior, Z.shape[1] if Z.ndim == 2 else -1)
+    if Z.ndim != 2 or not np.isfinite(Z).all():
+        raise ValueError(f"Z must be a finite 2-D array of shape (n, d), got shape {Z.shape}")
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)) or not gamma > 0:
+        raise ValueError(f"gamma must be a number > 0, got {gamma!r}")
+    return _wiener(Z, prior, float(gamma))
+
+
+def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    mu, cov, p = prior
+    noisy = cov + np.eye(cov.shape[1]) / gamma
+    labels = np.argmax(_log_joint(Z, FullMixture(mu, noisy, p)), axis=1)
+    L = _cholesky(noisy)
+    out = np.empty_like(Z)
+    for c in np.unique(labels):  # a loop over components, vectorised over their patches
+        idx = labels == c
+        t = cho_solve((L[c], True), (Z[idx] - mu[c]).T, check_finite=False)
+        out[idx] = mu[c] + (cov[c] @ t).T
+    return out, labels
+
+
+class Choice(NamedTuple):
+    """A weight chosen on validation images: the best, and the mean nxcorr of every candidate."""
+
+    best: float
+    grid: np.ndarray
+    scores: np.ndarray
+
+
+def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
+    """The weight in ``grid`` whose reconstructions ``reconstruct(y, w)`` have the best mean nxcorr.
+
+    Parameters
+    ----------
+    reconstruct : callable
+        ``reconstruct(y, weight) -> image``.
+    grid : sequence of float
+    truths : array of shape (n, H, W)
+        Validation images (never the test images).
+    ys : sequence of n measurements of them.
+
+    Returns
+    -------
+    Choice
+    """
+    grid = np.asarray(grid, dtype=float)
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(f"grid must be a non-empty 1-D sequence of weights, got shape {grid.shape}")
+    if len(truths) != len(ys) or len(truths) == 0:
+        raise ValueError(f"truths and ys must be non-empty and of the same length, got {len(truths)} and {len(ys)}")
+    scores = np.array([np.mean([nxcorr(reconstruct(y, w), t) for t, y in zip(truths, ys)]) for w in grid])
+    return Choice(float(grid[int(np.argmax(scores))]), grid, scores)
+
+
+class Imager:
+    """Reconstructions for one observation.
+
+    Parameters
+    ----------
+    F : array of shape (2M, N)
+        Forward matrix (``vlbi.forward_matrix``), N = npix**2.
+    sigma : array of shape (2M,)
+        Noise standard deviation of each row (``vlbi.Measurement.sigma``).
+    p : int, default 8
+        Patch side for HQS.
+    stride : int, default 2
+        HQS takes the patches whose top-left corners are every ``stride``-th pixel in each direction
+        (stride 1 is every overlapping patch, as in EPLL; 2 is four times faster and covers every
+        pixel 16 times).
+
+    Attributes
+    ----------
+    g : float
+        ``trace(F^T R^-1 F) / N``, the unit of every weight.
+    """
+
+    def __init__(self, F, sigma, p: int = PATCH, stride: int = 2):
+        F = np.asarray(F, dtype=float)
+        sigma = np.asarray(sigma, dtype=float)
+        if F.ndim != 2 or sigma.shape != (F.shape[0],):
+            raise ValueError(f"sigma must have one entry per row of F ({F.shape[0]}), got shape {sigma.shape}")
+        if not (sigma > 0).all():
+            raise ValueError("sigma must be > 0 everywhere")
+        self.npix = int(round(np.sqrt(F.shape[1])))
+        if self.npix**2 != F.shape[1]:
+            raise ValueError(f"F must have npix**2 columns for a square image, got {F.shape[1]}")
+        self.F, self.sigma, self.p, self.stride = F, sigma, p, stride
+        extract(np.zeros((self.npix, self.npix)), p, stride)  # checks p and stride
+        self.W = F / sigma[:, None]
+        self.g = float((self.W**2).sum() / F.shape[1])
+        self.ridge = Ridge(self.W)
+        self._smooth = None
+
+    @property
+    def smooth(self) -> Smooth:
+        if self._smooth is None:  # prepared on first use: only TSV needs it
+            self._smooth = Smooth(self.W, self.npix)
+        return self._smooth
+
+    def _check_y(self, y) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        if y.shape != self.sigma.shape or not np.isfinite(y).all():
+            raise ValueError(f"y must be a finite array of shape {self.sigma.shape}, got shape {y.shape}")
+        return y
+
+    def _image(self, x) -> np.ndarray:
+        return x.reshape(self.npix, self.npix)
+
+    def data_term(self, y) -> np.ndarray:
+        """``F^T R^-1 y``, of shape (N,)."""
+        return self.W.T @ (self._check_y(y) / self.sigma)
+
+    def dirty(self, y) -> np.ndarray:
+        """The dirty image ``F^T R^-1 y``, scaled to fit the data best; shape (npix, npix)."""
+        b = self._check_y(y) / self.sigma
+        d = self.W.T @ b
+        Wd = self.W @ d
+        return self._image(d * (Wd @ b) / (Wd @ Wd))
+
+    def tikhonov(self, y, alpha: float) -> np.ndarray:
+        """Ridge regression with weight ``alpha * g``; shape (npix, npix)."""
+        return self._image(self.ridge.solve(self.data_term(y), alpha * self.g))
+
+    def tsv(self, y, alpha: float) -> np.ndarray:
+        """Total squared variation with weight ``alpha * g``; shape (npix, npix)."""
+        return self._image(self.smooth.solve(self.data_term(y), alpha * self.g))
+
+    def hqs(self, y, prior: FullMixture, beta: float, gammas=HANDOUT_GAMMAS, *, steps: bool = False):
+        """Half-quadratic splitting with the patch prior (see the module's docstring).
+
+        Parameters
+        ----------
+        y : array of shape (2M,)
+        prior : FullMixture of dimension p**2, learned on DC-removed patches
+        beta : float > 0
+            The handout's beta.
+        gammas : sequence of increasing floats, default the handout's 1, 4, ..., 512
+            In units of 1 / (image unit)^2: gamma = 1 lets a patch move by about one unit.
+        steps : bool, default False
+            Also return the starting image and the image after each gamma.
+
+        Returns
+        -------
+        image : array of shape (npix, npix)
+        start : array of shape (npix, npix), only when ``steps``
+        history : list of arrays of shape (npix, npix), one per gamma, only when ``steps``
+        """
+        r0 = self.data_term(y)
+        prior = check_full_mixture(prior, self.p**2)
+        gammas = np.asarray(gammas, dtype=float)
+        if gammas.ndim != 1 or gammas.size == 0 or not (gammas > 0).all():
+            raise ValueError(f"gammas must be a non-empty sequence of numbers > 0, got {gammas!r}")
+        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not beta > 0:
+            raise ValueError(f"beta must be a number > 0, got {beta!r}")
+        N = (self.npix // self.stride) ** 2  # number of patches
+        cover = (self.p // self.stride) ** 2  # sum_n P_n^T P_n = cover * I
+        x = self.ridge.solve(r0, beta * gammas[0] * cover / N)  # start: every patch pulled to 0
+        start, history = self._image(x), []
+        for gamma in gammas:
+            Z = extract(self._image(x), self.p, self.stride)
+            means = Z.mean(axis=1, keepdims=True)
+            Zc, _ = _wiener(Z - means, prior, gamma)
+            w = beta * gamma / N
+            agg = aggregate(Zc + means, (self.npix, self.npix), self.p, self.stride)
+            x = self.ridge.solve(r0 + w * agg.ravel(), w * cover)
+            history.append(self._image(x))
+        return (self._image(x), start, history) if steps else self._image(x)
+
+    @staticmethod
+    def scores(image, truth) -> tuple[float, float]:
+        """``(nxcorr, nrmse)`` of ``image`` against ``truth``."""
+        return nxcorr(image, truth), nrmse(image, truth)
