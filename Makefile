@@ -31,6 +31,7 @@ exercises: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_em.py
+	$(BIN)/python benchmarks/bench_imaging.py
 
 # Netflix-Prize scale (480,189 x 17,770, 100 M ratings): about 10 minutes and 3 GB of memory
 bench-scale: $(STAMP)

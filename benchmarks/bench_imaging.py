@@ -11,7 +11,9 @@ and are timed per iteration (one E-step and one M-step):
   (what its ``fit`` does each iteration), with the same ``reg_covar``.
 
 Each round times one iteration of each, interleaved so that a busy machine slows both alike; the
-best round counts. Target (issue 14): ours / sklearn <= 1.0.
+best round counts. Both run with one BLAS thread (``--threads``): on a shared machine a second BLAS
+thread that fights other jobs for a core makes any timing (ours and scikit-learn's) up to ten
+times slower and meaningless. Target (issue 14): ours / sklearn <= 1.0.
 """
 
 from __future__ import annotations
@@ -42,12 +44,18 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=50_000)
     parser.add_argument("--K", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both (0: the library default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
 
     X = picture_patches(args.n, seed=0)
     start, _ = full_em.init(X, args.K, seed=0)
     reg = full_em.REG_COVAR
-    print(f"Full-covariance EM: {X.shape[0]} patches of 8 x 8 (d = {X.shape[1]}), K = {args.K}, reg_covar = {reg}")
+    print(f"Full-covariance EM: {X.shape[0]} patches of 8 x 8 (d = {X.shape[1]}), K = {args.K}, reg_covar = {reg}, "
+          f"BLAS threads: {args.threads or 'default'}")
 
     ours_mixture, gm = start, sklearn_model(start, reg)
     ours, theirs, lls = [], [], []

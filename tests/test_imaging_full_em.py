@@ -144,3 +144,17 @@ def test_a_component_that_owns_nothing_is_reported():
     post[:, 0] = 1.0
     with pytest.raises(ComponentCollapse, match="component 1"):
         full_em.mstep(X, post)
+
+
+def test_benchmark_prints_its_ratio():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_imaging.py"
+    out = subprocess.run([sys.executable, str(script), "--n", "3000", "--K", "4", "--rounds", "1"],
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}).stdout
+    assert "(target <= 1.0)" in out
+    assert float(out.split("ours / sklearn")[1].split()[0]) > 0
+    assert float(out.split("mean log-likelihood")[1].split()[0]) < 1e-8  # the same steps

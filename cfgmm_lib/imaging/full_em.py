@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import solve_triangular
-from scipy.linalg.blas import dsyrk
 
 from ..common import ComponentCollapse, check_K, check_matrix, em_iterations, init as spherical_init, log_normalize
 
@@ -177,8 +176,7 @@ def _mstep(X: np.ndarray, post: np.ndarray, reg_covar: float) -> FullMixture:
     for c in range(nk.size):  # loop over components, vectorised over samples
         w = X - mu[c]
         w *= root[:, c, None]
-        s = dsyrk(1.0, w.T, trans=0, lower=1)  # w^T w, lower triangle only: half the flops of a product
-        s = np.tril(s) + np.tril(s, -1).T
+        s = w.T @ w  # NumPy computes a product with its own transpose as one symmetric rank-k update
         s /= nk[c]
         s.flat[:: d + 1] += reg_covar
         cov[c] = s
