@@ -134,7 +134,10 @@ def hqs_steps_figure(truth, history, gammas, start=None):
 
 
 def gallery_figure(truths, recons: dict, scores: dict):
-    """Rows: test images; columns: the truth and each method, titled with its nxcorr."""
+    """Rows: test images; columns: the truth and each method, titled with its nxcorr.
+
+    Every image shares the truth's brightness scale, except the dirty image (its own).
+    """
     n = len(truths)
     cols = 1 + len(recons)
     fig = _figure(2.4 * cols, 2.5 * n)
@@ -142,8 +145,10 @@ def gallery_figure(truths, recons: dict, scores: dict):
     for i, truth in enumerate(truths):
         image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max())
         for j, (name, imgs) in enumerate(recons.items(), start=1):
-            image_panel(axes[i, j], np.clip(imgs[i], 0, None), f"{name}\nnxcorr {scores[name][i, 0]:.2f}" if i == 0
-                        else f"nxcorr {scores[name][i, 0]:.2f}", labels=False, vmax=truth.max())
+            own = name.startswith("dirty")  # its peak is far below the truth's: shown on its own scale
+            head = f"{name}{' (own scale)' if own else ''}\n" if i == 0 else ""
+            image_panel(axes[i, j], np.clip(imgs[i], 0, None), f"{head}nxcorr {scores[name][i, 0]:.2f}", labels=False,
+                        vmax=None if own else truth.max())
     return fig
 
 
@@ -206,8 +211,9 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
             from .scores import nxcorr
 
             img = f(imager, y)
-            image_panel(ax, np.clip(img, 0, None), f"{name}: nxcorr {nxcorr(img, truth):.2f}", labels=False,
-                        vmax=truth.max())
+            own = name.startswith("dirty")  # its peak is far below the truth's: shown on its own scale
+            image_panel(ax, np.clip(img, 0, None), f"{name}{' (own scale)' if own else ''}: nxcorr {nxcorr(img, truth):.2f}",
+                        labels=False, vmax=None if own else truth.max())
         return fig
 
     return Explorer(draw, sliders)

@@ -8,7 +8,7 @@ covariance matrix per component instead of ``var[j] * I``:
     N(z; mu, Lambda) = (2 pi)^(-d/2) |Lambda|^(-1/2) exp(-(z - mu)^T Lambda^-1 (z - mu) / 2).
 
 The E-step works in the log domain with Cholesky factors ``Lambda_c = L_c L_c^T``:
-the Mahalanobis term is ``|L_c^-1 (z - mu_c)|^2`` from a triangular solve, and
+the Mahalanobis term is ``|L_c^-1 (z - mu_c)|^2`` from a linear solve with ``L_c``, and
 ``log |Lambda_c| = 2 sum log diag L_c``; no inverse is formed. The M-step adds
 ``reg_covar * I`` to every covariance (the floor of scikit-learn's
 ``GaussianMixture``), so no component can collapse onto a flat patch.
@@ -109,6 +109,18 @@ def _cholesky(cov: np.ndarray) -> np.ndarray:
         raise
 
 
+def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``L^-1 B`` for lower-triangular ``L`` (d, d) and ``B`` (d, m), overwriting ``B``.
+
+    Measured on the project's machines: for a few hundred to ~2000 right-hand sides (HQS's patches)
+    NumPy's general solve is several times faster than SciPy's triangular solve; for more (EM on
+    tens of thousands of patches) the triangular solve is faster.
+    """
+    if B.shape[1] <= 2048:
+        return np.linalg.solve(L, B)
+    return solve_triangular(L, B, lower=True, check_finite=False, overwrite_b=True)
+
+
 def _log_joint(X: np.ndarray, mixture: FullMixture) -> np.ndarray:
     mu, cov, p = mixture
     n, d = X.shape
@@ -116,8 +128,7 @@ def _log_joint(X: np.ndarray, mixture: FullMixture) -> np.ndarray:
     log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)  # (K,)
     f = np.empty((n, mu.shape[0]))
     for c in range(mu.shape[0]):  # a loop over components; each is vectorised over all n samples
-        diff_t = (X - mu[c]).T  # (d, n), Fortran-ordered: LAPACK solves it in place
-        w = solve_triangular(L[c], diff_t, lower=True, check_finite=False, overwrite_b=True)
+        w = _solve_lower(L[c], (X - mu[c]).T)  # L_c^-1 (x - mu_c), (d, n); no inverse is formed
         f[:, c] = np.einsum("ij,ij->j", w, w)
     with np.errstate(divide="ignore"):  # a weight of 0 gives log 0 = -inf: that component owns nothing
         f *= -0.5

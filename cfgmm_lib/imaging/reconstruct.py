@@ -26,9 +26,8 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy.linalg import cho_solve
 
-from .full_em import FullMixture, _cholesky, _log_joint, check_full_mixture
+from .full_em import FullMixture, _log_joint, check_full_mixture
 from .patches import PATCH, aggregate, extract
 from .scores import nrmse, nxcorr
 from .solvers import Ridge, Smooth
@@ -69,11 +68,10 @@ def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray
     mu, cov, p = prior
     noisy = cov + np.eye(cov.shape[1]) / gamma
     labels = np.argmax(_log_joint(Z, FullMixture(mu, noisy, p)), axis=1)
-    L = _cholesky(noisy)
     out = np.empty_like(Z)
     for c in np.unique(labels):  # a loop over components, vectorised over their patches
         idx = labels == c
-        t = cho_solve((L[c], True), (Z[idx] - mu[c]).T, check_finite=False)
+        t = np.linalg.solve(noisy[c], (Z[idx] - mu[c]).T)  # (Lambda_c + I / gamma)^-1 (z - mu_c), no inverse formed
         out[idx] = mu[c] + (cov[c] @ t).T
     return out, labels
 
