@@ -357,8 +357,8 @@ fg.gallery_figure(truths_test[:4], {k: v[:4] for k, v in recons.items()}, scores
 # ## 6 · Explore
 #
 # Each slider redraws from cached results: an observation's solver, a prior's fit and an HQS
-# run are computed once per setting. Below each live slider is a static copy of its first
-# picture, for readers without a running kernel.
+# run are computed once per setting. Without a running kernel, a still picture of each slider's
+# starting values stands beneath it.
 #
 # **The array.** Hours of observation (how many (u, v) points) and which stations take part
 # (ctrl- or shift-click to choose several). The weights stay those chosen above for the full
@@ -390,9 +390,6 @@ array_slider = fg.array_explorer(
     STATIONS, HOURS)
 array_slider
 
-# %%
-array_slider.figure
-
 # %% [markdown]
 # **HQS step by step.** Step 0 is the start (the image step with every $z_n = 0$); step $k$ is the
 # image after the $k$-th gamma of the schedule. Watch the sidelobes fade and the ring sharpen as
@@ -401,6 +398,9 @@ array_slider.figure
 # %% tags=["nbval-ignore-output"]
 step_slider = fg.hqs_step_explorer(truths_test[0], hqs_history, HANDOUT_GAMMAS, hqs_start)
 step_slider
+
+# %% [markdown]
+# All the steps at once:
 
 # %%
 fg.hqs_steps_figure(truths_test[0], hqs_history, HANDOUT_GAMMAS, start=hqs_start)
@@ -424,9 +424,6 @@ prior_slider = fg.prior_explorer(
     fit_prior, lambda m: imager.hqs(ys_test[0], m, choices["HQS, black-hole prior"].best * beta_unit),
     truths_test[0], K=K, seed=SEED, K_max=30, seeds=range(5))
 prior_slider
-
-# %%
-prior_slider.figure
 
 # %%
 print(f"whole notebook: {time.perf_counter() - T_START:.0f} s")
