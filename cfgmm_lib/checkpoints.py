@@ -11,7 +11,7 @@ from html import escape
 
 import numpy as np
 
-from .data import Printed, _parse_block
+from .data.solutions import Printed, _parse_block
 
 __all__ = ["agrees_to_printed", "checkpoint", "check_printed", "CheckpointError", "data_banner"]
 
