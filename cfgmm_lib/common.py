@@ -121,7 +121,9 @@ def check_scalar(value, name: str, kind: type = float, *, low=None, high=None, l
     noun = "integer" if kind is int else "number"
     if low is not None and (out < low or (out == low and not low_inclusive)):
         if low == 0:
-            rule = f"a {'non-negative' if low_inclusive else 'positive'} {noun}"
+            rule = f"a {'non-negative' if low_inclusive else 'positive'} {noun} ({'>=' if low_inclusive else '>'} 0)"
+        elif kind is int and low == 1 and low_inclusive:
+            rule = "a positive integer (>= 1)"
         else:
             rule = f"{'>=' if low_inclusive else '>'} {low}"
         if high is not None:
@@ -365,6 +367,36 @@ def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, 
     if post is not None or need_post:
         post = check_post(post, n, None if mixture is None else mixture.mu.shape[0])
     return X, mixture, post
+
+
+def check_values(values, name: str) -> np.ndarray:
+    """A finite real array (any shape), or a message that names the argument and counts the bad values."""
+    if np.iscomplexobj(values):
+        raise TypeError(f"{name} must be real, got a complex array")
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array, got {type(values).__name__}: {exc}") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        n_nan = int(np.isnan(arr).sum())
+        raise ValueError(f"{name} holds {int(bad.sum())} non-finite value(s) of {arr.size} "
+                         f"({n_nan} NaN, {int(bad.sum()) - n_nan} inf): a model predicted NaN or inf")
+    return arr
+
+def check_entries(rows, cols, ratings, shape):
+    """Held-out entries: integer rows and columns inside ``shape``, finite ratings, one length."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    y = check_values(ratings, "ratings")
+    for name, idx, size in (("rows", rows, shape[0]), ("cols", cols, shape[1])):
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"{name} must be a 1-D array of integer indices, got dtype {idx.dtype}, shape {idx.shape}")
+        if idx.size and (idx.min() < 0 or idx.max() >= size):
+            raise ValueError(f"{name} must index 0..{size - 1}, got values from {idx.min()} to {idx.max()}")
+    if not (rows.shape == cols.shape == y.shape) or y.size == 0:
+        raise ValueError(f"rows, cols and ratings must be of one non-zero length, got {rows.shape}, {cols.shape}, "
+                         f"{y.shape}")
+    return rows, cols, y
 
 
 def squared_distances(X: np.ndarray, mu: np.ndarray) -> np.ndarray:
