@@ -785,6 +785,23 @@ def _in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def _ensure_figures_display() -> None:
+    """In a kernel, make sure a returned ``Figure`` displays as an image, not as ``<Figure size ...>``.
+
+    The inline backend registers that formatter only once pyplot or ``%matplotlib inline`` has
+    run; a learner's notebook may have done neither. An existing formatter is left alone.
+    """
+    from matplotlib.figure import Figure
+
+    shell = sys.modules["IPython"].get_ipython()
+    try:
+        shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+
+
 def _course_show_wanted() -> bool:
     """The course's ``plot`` path: a script (no kernel) with a backend that can show windows."""
     if _in_kernel():
@@ -870,6 +887,8 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
 
             fig = plt.figure(figsize=(6, 6))
         else:
+            if _in_kernel():
+                _ensure_figures_display()
             fig = Figure(figsize=(6, 6))
         ax = fig.add_subplot()
     else:
