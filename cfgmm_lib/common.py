@@ -276,7 +276,7 @@ def check_mixture(mixture, d: int | None = None, *, zero_variance: bool = False)
         j = int(np.argmax(bad_var))
         what = "non-negative" if zero_variance else "positive"
         raise ValueError(f"mixture.var must be {what}; component {j} has variance {float(var[j])!r}")
-    if (var > MAX_ABS_VALUE).any():
+    if (var > 1e300).any():
         raise ValueError(f"mixture.var holds a variance of {var.max():.3g}, too large to compute with; rescale the data")
     if (p < 0).any():
         j = int(np.argmax(p < 0))
@@ -364,6 +364,8 @@ def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, 
     n, d = X.shape
     if mixture is not None:
         mixture = check_mixture(mixture, d, zero_variance=zero_variance)
+        if not zero_variance:
+            _check_scale(X, mixture)
     if post is not None or need_post:
         post = check_post(post, n, None if mixture is None else mixture.mu.shape[0])
     return X, mixture, post
@@ -397,6 +399,21 @@ def check_entries(rows, cols, ratings, shape):
         raise ValueError(f"rows, cols and ratings must be of one non-zero length, got {rows.shape}, {cols.shape}, "
                          f"{y.shape}")
     return rows, cols, y
+
+
+def _check_scale(X: np.ndarray, mixture: GaussianMixture) -> None:
+    """Refuse a variance so small for the data's magnitude that the Gaussian densities overflow.
+
+    The steps divide squared distances (up to ``n * d * scale**2``) by the variances.
+    """
+    scale = max(float(np.abs(X).max()), float(np.abs(mixture.mu).max()), 1.0)
+    v = float(mixture.var.min())
+    if 2 * np.log10(scale) + np.log10(X.size) - np.log10(v) > 300:
+        j = int(np.argmin(mixture.var))
+        raise ValueError(
+            f"mixture.var[{j}] = {v:.3g} is too small for data of magnitude {scale:.3g}: the Gaussian "
+            "densities would overflow float64; use a larger variance (or rescale X)"
+        )
 
 
 def squared_distances(X: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -537,6 +554,14 @@ def _make_run_result(triple, n_iter, converged, estep_mixture):
     return RunResult(*triple, n_iter=n_iter, converged=converged, estep_mixture=estep_mixture)
 
 
+def _caller_level() -> int:
+    """``stacklevel`` that makes a warning point at the first caller outside the package."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("cfgmm_lib"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def handout_ll_rule(previous: float, ll: float) -> bool:
     """The course's EM stopping rule: converged when ``ll - previous <= 1e-6 * |ll|``."""
     return ll - previous <= 1e-6 * abs(ll)
@@ -598,7 +623,7 @@ class Loop:
             f"{self.name} stopped after max_iter = {self.max_iter} iterations without meeting the course's "
             f"stopping rule (last change of the score: {change}); the result is the last iterate, not a "
             "converged fit. Try a larger max_iter (or max_iter=None), another seed, or fewer components."
-        ), stacklevel=3)
+        ), stacklevel=_caller_level())
 
     def run(self) -> RunResult:
         """Run to the end and return the handout's triple as a ``RunResult``."""
