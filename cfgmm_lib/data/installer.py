@@ -78,6 +78,12 @@ def _archive_members(archive: Path):
         while True:
             m = tar.next()
             if m is None:
+                # read the compressed stream to its end, so that its checksum (gzip's CRC) is verified
+                while tar.fileobj.read(CHUNK):
+                    total += CHUNK
+                    if total > MAX_TOTAL_BYTES:
+                        raise _Refused(f"{archive.name}: refused, more than {MAX_TOTAL_BYTES} bytes "
+                                       "(not the course archive)")
                 return
             tar.members = []  # tarfile keeps every header it has read: keep none
             count += 1
@@ -177,8 +183,9 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
         except _Refused as exc:
             raise DataFileError(f"nothing installed: {exc}") from None
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
             raise DataFileError(f"{source}: not a readable .tar.gz archive, damaged or truncated "
-                                f"({type(exc).__name__}: {exc}); nothing installed") from None
+                                f"({why}); nothing installed") from None
         if not verified:
             raise DataFileError(f"{source} holds none of the course files ({', '.join(registry.COURSE_FILES)})")
         for base in verified:
