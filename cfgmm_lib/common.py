@@ -139,6 +139,20 @@ def check_seed(seed, name: str = "seed") -> int:
     return check_scalar(seed, name, int, low=0, high=2**32 - 1)
 
 
+def as_real_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array, refusing complex and non-numeric input with a message naming ``name``.
+
+    The one conversion every array check starts with; the caller's array is never modified
+    (a copy is made only when the dtype changes).
+    """
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real; it is a complex array (its imaginary part would be dropped)")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}: {exc}") from None
+
+
 def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     """Return ``X`` as a float64 array after checking it is real, 2-D and finite.
 
@@ -160,12 +174,7 @@ def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     ValueError
         If ``X`` is not 2-D, is empty, holds NaN or inf, or values whose squares overflow.
     """
-    if np.iscomplexobj(X):
-        raise TypeError(f"{name} must be real; it is a complex array (its imaginary part would be dropped)")
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array, got {type(X).__name__}: {exc}") from None
+    arr = as_real_array(X, name)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of shape (n, d), got {arr.ndim}-D shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
@@ -223,12 +232,7 @@ def check_K(K, n: int) -> int:
 
 
 def _check_vector(arr, name: str, K: int) -> np.ndarray:
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got a complex array")
-    try:
-        arr = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    arr = as_real_array(arr, name)
     if arr.shape != (K,):
         raise ValueError(f"{name} must have shape (K,) = ({K},) to match mixture.mu, got {arr.shape}")
     if not np.isfinite(arr).all():
@@ -313,12 +317,7 @@ def check_post(post, n: int, K: int | None = None) -> np.ndarray:
         On a wrong shape, NaN or inf, a negative entry, or a row that does not
         sum to 1 (within ``POST_ROW_TOLERANCE``).
     """
-    if np.iscomplexobj(post):
-        raise TypeError("post must be real, got a complex array")
-    try:
-        arr = np.asarray(post, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"post must be a numeric array of shape (n, K), got {type(post).__name__}: {exc}") from None
+    arr = as_real_array(post, "post")
     if K is None:
         if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] == 0:
             raise ValueError(f"post must have shape (n, K) = ({n}, K), got {arr.shape}")
@@ -373,12 +372,7 @@ def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, 
 
 def check_values(values, name: str) -> np.ndarray:
     """A finite real array (any shape), or a message that names the argument and counts the bad values."""
-    if np.iscomplexobj(values):
-        raise TypeError(f"{name} must be real, got a complex array")
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array, got {type(values).__name__}: {exc}") from None
+    arr = as_real_array(values, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         n_nan = int(np.isnan(arr).sum())
