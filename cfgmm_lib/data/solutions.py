@@ -12,7 +12,7 @@ import numpy as np
 
 from .registry import DataFileError
 
-__all__ = ["Printed", "parse_solutions"]
+__all__ = ["Printed", "parse_printed", "parse_solutions"]
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class Printed:
     tolerance: np.ndarray | float
 
 
-def _parse_block(text: str) -> Printed:
-    """Parse a NumPy-printed array or a repr'd scalar."""
+def parse_printed(text: str) -> Printed:
+    """Parse a NumPy-printed array (``"[0.25 0.25 0.44965163 0.2792997 ]"``) or a repr'd scalar, with its precision."""
     stripped = text.strip()
     if not stripped.startswith("["):
         value = float(stripped)
@@ -63,7 +63,7 @@ def parse_solutions(text: str) -> dict:
 
     def flush():
         if key is not None and current is not None:
-            out[current][key] = _parse_block(" ".join(buf))
+            out[current][key] = parse_printed(" ".join(buf))
 
     for line in text.splitlines():
         s = line.strip()
@@ -88,3 +88,7 @@ def parse_solutions(text: str) -> dict:
     if current is None or "run" not in out:
         raise DataFileError("test_solutions: unexpected layout (no 'After a run' section)")
     return out
+
+
+#: The former private name, still imported by some callers.
+_parse_block = parse_printed
