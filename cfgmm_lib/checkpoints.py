@@ -11,7 +11,7 @@ from html import escape
 
 import numpy as np
 
-from .data import Printed, _parse_block
+from .data.solutions import Printed, parse_printed
 
 __all__ = ["agrees_to_printed", "checkpoint", "check_printed", "CheckpointError", "data_banner"]
 
@@ -140,7 +140,7 @@ def check_printed(label: str, printed: str, ours, *, source: str = "handout", st
     if standin:
         print(f"{label}: ours {text} (stand-in data: the {source}'s {printed} applies to the course data only)")
         return
-    ok = agrees_to_printed(ours, _parse_block(printed))
+    ok = agrees_to_printed(ours, parse_printed(printed))
     print(f"{label}: {source} {printed} | ours {text} | {'agree' if ok else 'DISAGREE'}")
     if not ok:
         raise CheckpointError(f"{label}: the {source} printed {printed}, we have {text}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import em
-from .common import GaussianMixture, check_mixture
+from .common import GaussianMixture, check_matrix, check_mixture, check_scalar, check_step_args
 
 __all__ = ["component_health", "health_summary", "format_health"]
 
@@ -46,9 +46,15 @@ def component_health(X, mixture: GaussianMixture, initial: GaussianMixture | Non
         and ``untouched_zero_means`` (of those, entries that are 0: a missing rating of the
         initial user, now predicted as 0 stars).
     """
-    mixture = check_mixture(mixture, np.shape(X)[1])
-    obs = em.observe(X, mask)
-    post, _ = em.estep(X, mixture, mask=mask)
+    X, mixture, _ = check_step_args(X, mixture)
+    if initial is not None:
+        initial = check_mixture(initial, X.shape[1])
+        if initial.mu.shape != mixture.mu.shape:
+            raise ValueError(f"initial must have the mixture's K = {len(mixture.p)} components, got {len(initial.p)}")
+    min_variance = check_scalar(min_variance, "min_variance", low=0.0, low_inclusive=False)
+    few_users = check_scalar(few_users, "few_users", low=0.0)
+    obs = em._observe(X, mask)
+    post, _ = em._estep(obs, mixture)
     n_hat = post.sum(axis=0)
     kept = (post.T @ obs.M) < 1.0  # (K, d): entries the M-step leaves alone (soft count below 1)
     with np.errstate(invalid="ignore", divide="ignore"):

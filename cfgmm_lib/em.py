@@ -33,11 +33,11 @@ import numpy as np
 
 from scipy.sparse import issparse
 
-from .common import (GaussianMixture, Iteration, check_matrix, check_mixture, check_post, em_iterations, log_normalize,
-                     observed_mask)
+from .common import (MAX_ITER, GaussianMixture, Iteration, Loop, RunResult, check_matrix, check_scalar, check_step_args,
+                     handout_ll_rule, log_normalize, observed_mask)
 from .scale.sparse import fill_sparse, observe_sparse
 
-__all__ = ["estep", "mstep", "run", "history", "fill_matrix", "Observed", "observe", "Iteration"]
+__all__ = ["estep", "mstep", "run", "history", "fill_matrix", "Observed", "observe", "Iteration", "RunResult"]
 
 #: Added to the weights inside the log, as in the handout, so ``p[j] = 0`` stays finite.
 LOG_EPS = 1e-16
@@ -93,7 +93,16 @@ def observe(X, mask=None) -> Observed:
     """
     if issparse(X):
         return observe_sparse(X, mask)
-    X = check_matrix(X)
+    return _observe(check_matrix(X), mask)
+
+
+def _observe(X, mask=None) -> Observed:
+    """``observe`` on a checked X (the mask is still checked: it is cheap, and only here).
+
+    A sparse X (already checked) gives ``cfgmm_lib.scale.SparseObserved``.
+    """
+    if issparse(X):
+        return observe_sparse(X, mask)
     n, d = X.shape
     observed = observed_mask(X, mask)
     if mask is not None:
@@ -153,9 +162,8 @@ def estep(X, mixture: GaussianMixture, *, mask=None) -> tuple[np.ndarray, float]
     ll : float
         ``sum_u logsumexp_j f(u, j)``.
     """
-    obs = observe(X, mask)
-    mixture = check_mixture(mixture, obs.X.shape[1])
-    return _estep(obs, mixture)
+    X, mixture, _ = check_step_args(X, mixture)
+    return _estep(_observe(X, mask), mixture)
 
 
 def _mstep(obs: Observed, post: np.ndarray, mixture: GaussianMixture, min_variance: float) -> GaussianMixture:
@@ -176,10 +184,7 @@ def _mstep(obs: Observed, post: np.ndarray, mixture: GaussianMixture, min_varian
 
 
 def _check_min_variance(min_variance) -> float:
-    v = float(min_variance)
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"min_variance must be a positive number, got {min_variance!r}")
-    return v
+    return check_scalar(min_variance, "min_variance", float, low=0.0, low_inclusive=False)
 
 
 def mstep(X, post, mixture: GaussianMixture, min_variance: float = 0.25, *, mask=None) -> GaussianMixture:
@@ -205,15 +210,13 @@ def mstep(X, post, mixture: GaussianMixture, min_variance: float = 0.25, *, mask
         observed ratings of column l; ``var[j]`` the weighted mean squared
         error over observed entries, with the new means, floored.
     """
-    obs = observe(X, mask)
-    n, d = obs.X.shape
-    mixture = check_mixture(mixture, d)
-    post = check_post(post, n, mixture.mu.shape[0])
-    return _mstep(obs, post, mixture, _check_min_variance(min_variance))
+    X, mixture, post = check_step_args(X, mixture, post, need_post=True)
+    floor = _check_min_variance(min_variance)
+    return _mstep(_observe(X, mask), post, mixture, floor)
 
 
-def run(X, mixture: GaussianMixture, post, *, mask=None, min_variance: float = 0.25
-        ) -> tuple[GaussianMixture, np.ndarray, float]:
+def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: float = 0.25,
+        max_iter: int | None = MAX_ITER) -> RunResult:
     """Alternate E- and M-steps until ``ll - previous_ll <= 1e-6 * |ll|``.
 
     The mask, the row sums of squares and the counts are computed once.
@@ -224,37 +227,50 @@ def run(X, mixture: GaussianMixture, post, *, mask=None, min_variance: float = 0
         Ratings, 0 = missing (unless ``mask`` is given).
     mixture : GaussianMixture
         Initial mixture, e.g. from ``common.init``.
-    post : array of shape (n, K)
-        Initial posteriors (checked for shape only, as in the handout).
+    post : object, optional
+        Unused, as in the course's ``run``, which overwrites it before reading
+        it: anything is accepted (the ``post`` of ``init``, a ``0``, None).
     mask : bool array of shape (n, d), optional
     min_variance : float, default 0.25
+    max_iter : int or None, default ``common.MAX_ITER``
+        Cap on the iterations; reaching it issues a ``NotConvergedWarning``
+        and the result has ``converged = False``.
 
     Returns
     -------
-    mixture : GaussianMixture
-        After the last M-step.
-    post : array of shape (n, K)
-        From the last E-step.
-    ll : float
-        From the last E-step.
+    RunResult
+        Unpacks as the handout's ``(mixture, post, ll)``: ``mixture`` after the
+        last M-step; ``post`` (n, K) and ``ll`` from the last E-step, that is
+        of ``.estep_mixture``, the mixture *before* the last M-step (the
+        handout's ``post``; the posteriors of the returned mixture are
+        ``estep(X, mixture)``). Also ``.n_iter`` and ``.converged``.
 
     Notes
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    obs = observe(X, mask)
-    n, d = obs.X.shape
-    mixture = check_mixture(mixture, d)
-    check_post(post, n, mixture.mu.shape[0])
+    X, mixture, _ = check_step_args(X, mixture)
     floor = _check_min_variance(min_variance)
-    for post, ll, mixture in em_iterations(
-        lambda m: _estep(obs, m), lambda post, m: _mstep(obs, post, m, floor), mixture
-    ):
-        pass
-    return mixture, post, ll
+    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
+    return _run(_observe(X, mask), mixture, floor, max_iter)
 
 
-def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = 0.25) -> list[Iteration]:
+def _loop(obs: Observed, mixture: GaussianMixture, floor: float, max_iter: int | None, name: str) -> Loop:
+    """EM with missing entries on the package's loop engine (checked arguments)."""
+    def step(m):
+        post, ll = _estep(obs, m)
+        return post, ll, _mstep(obs, post, m, floor)
+
+    return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
+
+
+def _run(obs: Observed, mixture: GaussianMixture, floor: float = 0.25, max_iter: int | None = MAX_ITER) -> RunResult:
+    """``run`` on checked arguments (``sweep`` and ``evaluation`` call it)."""
+    return _loop(obs, mixture, floor, max_iter, "em.run").run()
+
+
+def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = 0.25,
+            max_iter: int | None = MAX_ITER) -> list[Iteration]:
     """Every iteration of ``run`` from ``mixture``, each with the mixture before and after its M-step.
 
     The handout's printed test-case and Netflix results (``RMSE=
@@ -272,28 +288,24 @@ def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = 0.2
         Initial mixture, e.g. from ``common.init``.
     mask : bool array of shape (n, d), optional
     min_variance : float, default 0.25
+    max_iter : int or None, default ``common.MAX_ITER``
 
     Returns
     -------
     list of Iteration
-        One per iteration, in order: ``estep_mixture``, ``post`` (n, K),
-        ``ll`` and ``mixture``. ``[it.ll for it in history(...)]`` is the
-        log-likelihood curve, which never decreases.
+        One per iteration, in order: ``estep_mixture``, ``post`` (n, K) (the
+        handout's post, of ``estep_mixture``), ``ll`` and ``mixture``.
+        ``[it.ll for it in history(...)]`` is the log-likelihood curve, which
+        never decreases.
 
     Notes
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    obs = observe(X, mask)
-    mixture = check_mixture(mixture, obs.X.shape[1])
+    X, mixture, _ = check_step_args(X, mixture)
     floor = _check_min_variance(min_variance)
-    out = []
-    for post, ll, new in em_iterations(
-        lambda m: _estep(obs, m), lambda post, m: _mstep(obs, post, m, floor), mixture
-    ):
-        out.append(Iteration(mixture, post, ll, new))
-        mixture = new
-    return out
+    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
+    return [Iteration(*it) for it in _loop(_observe(X, mask), mixture, floor, max_iter, "em.history")]
 
 
 def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
@@ -321,8 +333,8 @@ def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    obs = observe(X, mask)
-    mixture = check_mixture(mixture, obs.X.shape[1])
+    X, mixture, _ = check_step_args(X, mixture)
+    obs = _observe(X, mask)
     if issparse(X):
         return fill_sparse(obs, mixture, _estep)
     post, _ = _estep(obs, mixture)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .common import check_matrix, observed_mask
+from .common import check_entries, check_matrix, check_scalar, check_seed, observed_mask
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
@@ -89,11 +89,10 @@ def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return rows, cols, X[rows, cols]
 
 
-def _check_hyper(rank, reg, reg_bias):
-    if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 1:
-        raise ValueError(f"rank must be a positive integer, got {rank!r}")
-    if not (reg > 0 and reg_bias >= 0):
-        raise ValueError(f"reg must be > 0 and reg_bias >= 0, got {reg!r} and {reg_bias!r}")
+def _check_hyper(rank, reg, reg_bias, seed) -> tuple[int, float, float, int]:
+    """The hyper-parameters both fits share, checked with ``common.check_scalar``."""
+    return (check_scalar(rank, "rank", int, low=1), check_scalar(reg, "reg", low=0.0, low_inclusive=False),
+            check_scalar(reg_bias, "reg_bias", low=0.0), check_seed(seed))
 
 
 def _ridge_rows(M: np.ndarray, T: np.ndarray, F: np.ndarray, reg: float, reg_bias: float,
@@ -142,7 +141,8 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     FactorModel
         ``history`` holds the penalised training loss after each alternation.
     """
-    _check_hyper(rank, reg, reg_bias)
+    rank, reg, reg_bias, seed = _check_hyper(rank, reg, reg_bias, seed)
+    iters = check_scalar(iters, "iters", int, low=1)
     rows, cols, ratings = observed_triplets(X, mask)
     n, d = np.shape(X)
     M = np.zeros((n, d))
@@ -300,10 +300,18 @@ def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epoc
     -------
     FactorModel
     """
-    _check_hyper(rank, reg, reg_bias)
+    rank, reg, reg_bias, seed = _check_hyper(rank, reg, reg_bias, seed)
+    epochs = check_scalar(epochs, "epochs", int, low=1)
+    lr = check_scalar(lr, "lr", low=0.0, low_inclusive=False)
+    decay = check_scalar(decay, "decay", low=0.0, high=1.0, low_inclusive=False)
+    batch = check_scalar(batch, "batch", int, low=1)
     rows, cols, ratings = observed_triplets(X, mask)
     n, d = np.shape(X)
     N = len(ratings)
+    if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 3):
+            raise TypeError("validation must be a triple (rows, cols, ratings) or None")
+        validation = check_entries(*validation, (n, d))
     rng = np.random.default_rng(seed)
     net = EmbeddingNet(n, d, rank, seed=seed, mu=float(ratings.mean()),
                        implicit=implicit_matrix(rows, cols, (n, d)) if implicit else None)

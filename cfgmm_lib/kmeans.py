@@ -19,31 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import GaussianMixture, check_matrix, check_mixture, check_post
+from .common import (MAX_ITER, GaussianMixture, Loop, RunResult, check_scalar, check_step_args, handout_cost_rule,
+                     squared_distances)
 
 __all__ = ["estep", "mstep", "run", "squared_distances"]
-
-
-def squared_distances(X: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distance of every row of X to every mean.
-
-    Computed as ``((X - mu[j])**2).sum(axis=1)`` for each component (a loop over
-    the K components, never over rows), which is exactly the course's
-    arithmetic, so ties and near-ties resolve as in the handout.
-
-    Parameters
-    ----------
-    X : array of shape (n, d)
-    mu : array of shape (K, d)
-
-    Returns
-    -------
-    array of shape (n, K)
-    """
-    out = np.empty((X.shape[0], mu.shape[0]))
-    for j in range(mu.shape[0]):
-        out[:, j] = ((X - mu[j]) ** 2).sum(axis=1)
-    return out
 
 
 def estep(X, mixture: GaussianMixture) -> np.ndarray:
@@ -60,8 +39,7 @@ def estep(X, mixture: GaussianMixture) -> np.ndarray:
     post : array of shape (n, K)
         One-hot; ties go to the lowest component index.
     """
-    X = check_matrix(X)
-    mixture = check_mixture(mixture, X.shape[1], zero_variance=True)
+    X, mixture, _ = check_step_args(X, mixture, zero_variance=True)
     return _assign(X, mixture.mu)
 
 
@@ -91,14 +69,8 @@ def mstep(X, post, mixture: GaussianMixture | None = None) -> tuple[GaussianMixt
     cost : float
         Total squared distance of rows to their cluster's mean.
     """
-    X = check_matrix(X)
-    n, d = X.shape
-    if mixture is not None:
-        mixture = check_mixture(mixture, d, zero_variance=True)
-        K = mixture.mu.shape[0]
-    else:
-        K = np.shape(post)[1] if np.ndim(post) == 2 else -1
-    post = check_post(post, n, K)
+    X, mixture, post = check_step_args(X, mixture, post, zero_variance=True, need_post=True)
+    K, d = post.shape[1], X.shape[1]
     if mixture is None and (post.sum(axis=0) == 0).any():
         raise ValueError("a cluster has no rows; pass the previous mixture so it can keep its mean and variance")
     prev = mixture if mixture is not None else GaussianMixture(np.zeros((K, d)), np.ones(K), np.full(K, 1 / K))
@@ -123,7 +95,7 @@ def _update(X: np.ndarray, post: np.ndarray, prev: GaussianMixture) -> tuple[Gau
     return GaussianMixture(mu, var, p), float(cost)
 
 
-def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray, float]:
+def run(X, mixture: GaussianMixture, post=None, *, max_iter: int | None = MAX_ITER) -> RunResult:
     """Run K-means from ``mixture`` until the cost stops decreasing by more than 1e-4.
 
     Parameters
@@ -131,29 +103,33 @@ def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray,
     X : array of shape (n, d)
     mixture : GaussianMixture
         Initial mixture (``mu`` of shape (K, d)), e.g. from ``common.init``.
-    post : array of shape (n, K)
-        Initial assignment (unused by the algorithm, checked for shape, as in
-        the handout's signature).
+    post : object, optional
+        Unused, as in the course's ``run``, which overwrites it before reading
+        it: anything is accepted (the ``post`` of ``init``, a ``0``, None).
+    max_iter : int or None, default ``common.MAX_ITER``
+        Cap on the iterations; reaching it issues a ``NotConvergedWarning``.
 
     Returns
     -------
-    mixture : GaussianMixture
-    post : array of shape (n, K)
-        One-hot assignment of the last step.
-    cost : float
-        Distortion of the returned mixture.
+    RunResult
+        Unpacks as the handout's ``(mixture, post, cost)``:
+        ``mixture`` after the last update; ``post`` (n, K) the one-hot assignment
+        that update used; ``cost`` the distortion of the returned mixture.
+        Also ``.n_iter`` and ``.converged``.
 
     Notes
     -----
     Introduced in ``notebooks/01_kmeans.py``.
     """
-    X = check_matrix(X)
-    mixture = check_mixture(mixture, X.shape[1], zero_variance=True)
-    check_post(post, X.shape[0], mixture.mu.shape[0])
-    prev_cost = None
-    cost = None
-    while prev_cost is None or prev_cost - cost > 1e-4:
-        prev_cost = cost
-        post = _assign(X, mixture.mu)
-        mixture, cost = _update(X, post, mixture)
-    return mixture, post, cost
+    X, mixture, _ = check_step_args(X, mixture, zero_variance=True)
+    return _run(X, mixture, check_scalar(max_iter, "max_iter", int, low=1, allow_none=True))
+
+
+def _run(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
+    """``run`` on checked arguments, on the package's loop engine."""
+    def step(m):
+        post = _assign(X, m.mu)
+        new, cost = _update(X, post, m)
+        return post, cost, new
+
+    return Loop(step, mixture, converged=handout_cost_rule, max_iter=max_iter, name="kmeans.run").run()

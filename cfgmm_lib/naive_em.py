@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (ComponentCollapse, GaussianMixture, check_matrix, check_mixture, check_post, em_iterations,
-                     log_normalize)
-from .kmeans import squared_distances
+from .common import (MAX_ITER, ComponentCollapse, GaussianMixture, Loop, RunResult, check_scalar, check_step_args,
+                     handout_ll_rule, log_normalize, squared_distances)
 
 __all__ = ["estep", "mstep", "run", "log_joint", "trace"]
 
@@ -60,8 +59,7 @@ def estep(X, mixture: GaussianMixture) -> tuple[np.ndarray, float]:
     ll : float
         ``sum_u log sum_j p[j] N(x_u; mu[j], var[j] I_d)``.
     """
-    X = check_matrix(X)
-    mixture = check_mixture(mixture, X.shape[1])
+    X, mixture, _ = check_step_args(X, mixture)
     return _estep(X, mixture)
 
 
@@ -110,18 +108,11 @@ def mstep(X, post, mixture: GaussianMixture | None = None) -> GaussianMixture:
     ComponentCollapse
         When a variance comes out as 0 (a component on identical points).
     """
-    X = check_matrix(X)
-    n, d = X.shape
-    if mixture is not None:
-        mixture = check_mixture(mixture, d)
-        K = mixture.mu.shape[0]
-    else:
-        K = np.shape(post)[1] if np.ndim(post) == 2 else -1
-    post = check_post(post, n, K)
+    X, mixture, post = check_step_args(X, mixture, post, need_post=True)
     return _mstep(X, post, mixture)
 
 
-def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray, float]:
+def run(X, mixture: GaussianMixture, post=None, *, max_iter: int | None = MAX_ITER) -> RunResult:
     """Alternate E- and M-steps until the log-likelihood improves by at most 1e-6 * |ll|.
 
     Parameters
@@ -129,33 +120,48 @@ def run(X, mixture: GaussianMixture, post) -> tuple[GaussianMixture, np.ndarray,
     X : array of shape (n, d)
     mixture : GaussianMixture
         Initial mixture, e.g. from ``common.init``.
-    post : array of shape (n, K)
-        Initial posteriors (checked for shape only, as in the handout).
+    post : object, optional
+        Unused, as in the course's ``run``, which overwrites it before reading
+        it: anything is accepted (the ``post`` of ``init``, a ``0``, None).
+    max_iter : int or None, default ``common.MAX_ITER``
+        Cap on the iterations; reaching it issues a ``NotConvergedWarning``.
 
     Returns
     -------
-    mixture : GaussianMixture
-        After the last M-step.
-    post : array of shape (n, K)
-        From the last E-step (that is, for the mixture before the last M-step).
-    ll : float
-        From the last E-step.
+    RunResult
+        Unpacks as the handout's ``(mixture, post, ll)``: ``mixture`` after the
+        last M-step; ``post`` (n, K) and ``ll`` from the last E-step, that is
+        of the mixture *before* the last M-step (the handout's ``post``; the
+        posteriors of the returned mixture are ``estep(X, mixture)``). Also
+        ``.n_iter``, ``.converged`` and ``.estep_mixture``.
+
+    Raises
+    ------
+    ComponentCollapse
+        When a component shrinks onto identical points.
 
     Notes
     -----
     Introduced in ``notebooks/02_em.py``.
     """
-    X = check_matrix(X)
-    mixture = check_mixture(mixture, X.shape[1])
-    check_post(post, X.shape[0], mixture.mu.shape[0])
-    for post, ll, mixture in em_iterations(
-        lambda m: _estep(X, m), lambda post, m: _mstep(X, post, m), mixture
-    ):
-        pass
-    return mixture, post, ll
+    X, mixture, _ = check_step_args(X, mixture)
+    return _run(X, mixture, check_scalar(max_iter, "max_iter", int, low=1, allow_none=True))
 
 
-def trace(X, mixture: GaussianMixture) -> list[dict]:
+def _loop(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> Loop:
+    def step(m):
+        post, ll = _estep(X, m)
+        return post, ll, _mstep(X, post, m)
+
+    return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name="naive_em.run")
+
+
+def _run(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
+    """``run`` on checked arguments, on the package's loop engine."""
+    return _loop(X, mixture, max_iter).run()
+
+
+def trace(X, mixture: GaussianMixture, *, max_iter: int | None = MAX_ITER) -> list[dict]:
     """Every half-step of ``run`` from ``mixture``, for replaying EM one step at a time.
 
     Parameters
@@ -179,25 +185,23 @@ def trace(X, mixture: GaussianMixture) -> list[dict]:
     -----
     Introduced in ``notebooks/02_em.py`` (the EM-iteration slider).
     """
-    X = check_matrix(X)
-    mixture = check_mixture(mixture, X.shape[1])
+    X, mixture, _ = check_step_args(X, mixture)
+    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
     K = mixture.mu.shape[0]
     post = np.full((X.shape[0], K), 1.0 / K)
     steps = [dict(step="init", iteration=0, mixture=mixture, post=post, ll=None)]
     last = {}
 
-    def estep_(m):
+    def step(m):
         last["post"], last["ll"] = _estep(X, m)
-        return last["post"], last["ll"]
+        return last["post"], last["ll"], _mstep(X, last["post"], m)
 
-    iterations = em_iterations(estep_, lambda post, m: _mstep(X, post, m), mixture)
-    it = 0
+    loop = Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name="naive_em.trace")
     try:
-        for it, (post, ll, new) in enumerate(iterations, start=1):
-            steps.append(dict(step="E", iteration=it, mixture=mixture, post=post, ll=ll))
-            steps.append(dict(step="M", iteration=it, mixture=new, post=post, ll=ll))
-            mixture = new
+        for before, post, ll, new in loop:
+            steps.append(dict(step="E", iteration=loop.n_iter, mixture=before, post=post, ll=ll))
+            steps.append(dict(step="M", iteration=loop.n_iter, mixture=new, post=post, ll=ll))
     except ComponentCollapse as exc:
-        steps.append(dict(step="collapsed", iteration=it + 1, mixture=mixture, post=last["post"], ll=last["ll"],
-                          error=str(exc)))
+        steps.append(dict(step="collapsed", iteration=loop.n_iter + 1, mixture=steps[-1]["mixture"],
+                          post=last["post"], ll=last["ll"], error=str(exc)))
     return steps

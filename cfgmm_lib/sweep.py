@@ -14,7 +14,8 @@ import numpy as np
 from scipy.sparse import issparse
 
 from . import em, kmeans, naive_em
-from .common import ComponentCollapse, GaussianMixture, bic_from_counts, check_K, check_matrix, init
+from .common import (MAX_ITER, ComponentCollapse, GaussianMixture, _init, bic_from_counts, check_K, check_matrix,
+                     check_scalar, check_seed)
 from .scale.sparse import check_sparse
 
 __all__ = ["sweep", "Fit", "SweepResult", "METHODS"]
@@ -36,10 +37,15 @@ class Fit:
     K, seed : int
     mixture : GaussianMixture or None
     post : array of shape (n, K) or None
+        The handout's ``post`` (see ``common.RunResult``).
     score : float
         The K-means cost or the EM log-likelihood; NaN when the run failed.
     error : str or None
         Why the run failed (naive EM: a component collapsed onto identical points).
+    n_iter : int
+        Iterations the run made.
+    converged : bool
+        False when ``max_iter`` stopped it.
     """
 
     K: int
@@ -48,6 +54,8 @@ class Fit:
     post: np.ndarray | None = field(repr=False)
     score: float
     error: str | None = None
+    n_iter: int = 0
+    converged: bool = True
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,35 @@ class SweepResult:
         return f"<table><caption>{escape(caption)}</caption><tr>{head}</tr>{body}</table>"
 
 
+def _prepare(method: str, X: np.ndarray, options: dict):
+    """The private run of ``method`` on checked data, as ``fn(mixture) -> RunResult``.
+
+    The options are checked once here; EM's observed-data pieces are computed once for every seed.
+    """
+    unknown = set(options) - ({"max_iter", "mask", "min_variance"} if method == "em" else {"max_iter"})
+    if unknown:
+        raise TypeError(f"{method} takes no options {sorted(unknown)} (it takes: max_iter"
+                        f"{', mask, min_variance' if method == 'em' else ''})")
+    max_iter = check_scalar(options.get("max_iter", MAX_ITER), "max_iter", int, low=1, allow_none=True)
+    if method == "kmeans":
+        return lambda m: kmeans._run(X, m, max_iter)
+    if method == "naive_em":
+        return lambda m: naive_em._run(X, m, max_iter)
+    obs = em._observe(X, options.get("mask"))
+    floor = em._check_min_variance(options.get("min_variance", 0.25))
+    return lambda m: em._run(obs, m, floor, max_iter)
+
+
+def _check_list(values, name: str, check) -> list:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be an iterable of integers (a list such as [3]), got "
+                        f"{type(values).__name__} {values!r}")
+    out = [check(v) for v in values]
+    if not out:
+        raise ValueError(f"{name} is empty: sweep needs at least one value")
+    return out
+
+
 def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bool = False,
           **options) -> SweepResult:
     """Fit ``method`` from ``init(X, K, seed)`` for every K and seed.
@@ -163,7 +200,7 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
     progress : bool, default False
         Show a progress bar (a widget in Jupyter, text elsewhere).
     **options
-        Passed to the run function (for "em": ``mask``, ``min_variance``).
+        ``max_iter`` (every method); for "em" also ``mask`` and ``min_variance``.
 
     Returns
     -------
@@ -174,23 +211,25 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
 
     Notes
     -----
-    Introduced in ``notebooks/01_kmeans.py``.
+    Introduced in ``notebooks/01_kmeans.py``. Arguments are checked once, here;
+    the runs are the modules' private loops.
     """
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    if options and method != "em":
-        raise TypeError(f"{method} takes no options, got {sorted(options)}")
     if issparse(X):  # stored entries = observed ratings; only EM with missing entries reads them so
         if method != "em":
             raise ValueError(f"a scipy.sparse X needs method='em' (its unstored entries are missing), got {method!r}")
         X = check_sparse(X)
     else:
         X = check_matrix(X)
-    K_values = [check_K(K, X.shape[0]) for K in K_values]
-    seeds = list(seeds)
-    if not K_values or not seeds:
-        raise ValueError("sweep needs at least one K and one seed")
-    run, score_name, _ = METHODS[method]
+    K_values = _check_list(K_values, "K_values", lambda K: check_K(K, X.shape[0]))
+    seeds = _check_list(seeds, "seeds", check_seed)
+    return _sweep(X, K_values, seeds, method, _prepare(method, X, options), progress=progress)
+
+
+def _sweep(X, K_values: list, seeds: list, method: str, run, *, progress: bool = False) -> SweepResult:
+    """``sweep`` on checked arguments; ``run`` is from ``_prepare``."""
+    score_name = METHODS[method][1]
     jobs = [(K, s) for K in K_values for s in seeds]
     if progress:
         from tqdm.auto import tqdm
@@ -198,11 +237,12 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
         jobs = tqdm(jobs, desc=f"{method} sweep", unit="fit")
     fits = []
     for K, seed in jobs:
-        mixture, post = init(X, K, seed)
+        mixture, _ = _init(X, K, seed)
         try:
-            mixture, post, score = run(X, mixture, post, **options)
+            result = run(mixture)
         except ComponentCollapse as exc:  # a degenerate run: recorded, and left out of best()
             fits.append(Fit(K, seed, None, None, float("nan"), str(exc)))
             continue
-        fits.append(Fit(K, seed, mixture, post, score))
+        mixture, post, score = result
+        fits.append(Fit(K, seed, mixture, post, score, None, result.n_iter, result.converged))
     return SweepResult(method, score_name, tuple(fits), X.shape[0])

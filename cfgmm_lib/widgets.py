@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .common import ComponentCollapse, GaussianMixture, check_matrix, init, plot
+from .common import ComponentCollapse, GaussianMixture, check_K, check_matrix, check_seed, init, plot
 from .compare import match_components, reorder
 from .naive_em import trace as em_trace
 from .sweep import METHODS
@@ -31,7 +31,7 @@ __all__ = [
     "kmeans_explorer", "compare_explorer", "em_steps_explorer",
 ]
 
-LABELS = {"kmeans": "K-means", "naive_em": "EM"}
+LABELS = {"kmeans": "K-means", "naive_em": "EM", "em": "EM (missing entries)"}
 #: Resolution of the slider pictures: sharp on a projector, small enough to redraw fast.
 DPI = 90
 
@@ -50,10 +50,13 @@ class FitCache:
         self._traces: dict = {}
 
     def fit(self, method: str, K: int, seed: int) -> tuple[GaussianMixture, np.ndarray, float] | str:
-        """``run`` of ``method`` ("kmeans" or "naive_em") from ``init(X, K, seed)``: (mixture, post, score).
+        """``run`` of ``method`` ("kmeans", "naive_em" or "em") from ``init(X, K, seed)``: (mixture, post, score).
 
         A run whose component collapses gives the reason (a str) instead.
         """
+        if not isinstance(method, str) or method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+        K, seed = check_K(K, self.X.shape[0]), check_seed(seed)
         key = (method, K, seed)
         if key not in self._fits:
             run = METHODS[method][0]
@@ -65,6 +68,7 @@ class FitCache:
 
     def trace(self, K: int, seed: int) -> list[dict]:
         """Every half-step of naive EM from ``init(X, K, seed)`` (see ``naive_em.trace``)."""
+        K, seed = check_K(K, self.X.shape[0]), check_seed(seed)
         key = (K, seed)
         if key not in self._traces:
             self._traces[key] = em_trace(self.X, init(self.X, K, seed)[0])

@@ -65,7 +65,7 @@ def empty_env(tmp_path, monkeypatch):
     folder = tmp_path / "nothing"
     folder.mkdir()
     monkeypatch.setenv(data.ENV_DIR, str(folder))
-    monkeypatch.setattr(data, "PROJECT_DATA", tmp_path / "no-project-data")
+    monkeypatch.setattr(data.registry, "PROJECT_DATA", tmp_path / "no-project-data")
     monkeypatch.delenv(data.ENV_REQUIRE, raising=False)
     return folder
 
@@ -152,7 +152,7 @@ def test_standin_expected_digest_is_stable():
     digest = hashlib.sha256(data.synthetic("toy_data").tobytes()).hexdigest()[:16]
     again = hashlib.sha256(data.synthetic("toy_data").tobytes()).hexdigest()[:16]
     assert digest == again
-    assert data.synthetic("toy_data")[0].tolist() == data._toy()[0].tolist()
+    assert data.synthetic("toy_data")[0].tolist() == data.standins._toy()[0].tolist()
 
 
 # ----- install -----
@@ -166,7 +166,7 @@ def fake_course(tmp_path, monkeypatch):
         content = f"{i} {i + 1}\n{i + 2} {i + 3}\n".encode()
         (src / name).write_bytes(content)
         fake[name] = data.CourseFile(name, (2, 2) if cf.shape else None, hashlib.sha256(content).hexdigest(), "")
-    monkeypatch.setattr(data, "COURSE_FILES", fake)
+    monkeypatch.setattr(data.registry, "COURSE_FILES", fake)
     return src
 
 
@@ -250,7 +250,7 @@ def test_malicious_archive_installs_nothing(tmp_path, monkeypatch, evil):
 
 def test_archive_with_oversized_member_is_refused(tmp_path, monkeypatch):
     fake_course(tmp_path, monkeypatch)
-    monkeypatch.setattr(data, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(data.installer, "MAX_FILE_BYTES", 10)
     archive = make_tar(tmp_path / "big.tar.gz", [({"name": "toy_data.txt"}, b"1 2\n" * 100)])
     with pytest.raises(data.DataFileError, match="too large"):
         data.install(archive, tmp_path / "dest")

@@ -182,7 +182,7 @@ def test_command_line_writes_the_json(small, tmp_path, monkeypatch, capsys):
     from cfgmm_lib import data, evaluation
 
     monkeypatch.setattr(data, "load_or_standin", lambda name: (small, False))
-    monkeypatch.setattr(evaluation, "GRID", SMALL_GRID)
+    monkeypatch.setattr(evaluation.experiment, "GRID", SMALL_GRID)
     path = tmp_path / "out.json"
     assert evaluation.main(["--fraction", "0.1", "--seed", "0", "--json", str(path)]) == 0
     out = capsys.readouterr()

@@ -97,15 +97,15 @@ def test_network_learns_and_early_stopping_keeps_the_best_epoch(lowrank):
     assert plain.history[-1] < plain.history[0]  # the training loss falls
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"rank": 0}, "rank must be a positive integer"),
-    ({"rank": 2.5}, "rank must be a positive integer"),
-    ({"reg": 0.0}, "reg must be > 0"),
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"rank": 0}, ValueError, "rank must be a positive integer"),
+    ({"rank": 2.5}, TypeError, "rank must be an integer"),
+    ({"reg": 0.0}, ValueError, r"reg must be a positive number \(> 0\)"),
 ])
-def test_bad_hyper_parameters(lowrank, kwargs, match):
+def test_bad_hyper_parameters(lowrank, kwargs, error, match):
     X, _ = lowrank
     for fit in (fit_als, fit_neural):
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(error, match=match):
             fit(X, **kwargs)
 
 

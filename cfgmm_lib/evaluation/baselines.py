@@ -1,0 +1,150 @@
+"""The baselines every recommender must beat: global, user and movie means, and the regularised bias model.
+
+Introduced in ``notebooks/04_matrix_completion.py`` (means) and ``notebooks/05_beyond_the_handout.py`` (biases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import issparse
+
+from ..common import check_matrix, check_scalar, observed_mask
+from ..scale import heldout as sparse_heldout
+
+__all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
+           "BiasModel", "fit_bias"]
+
+
+def _means(X, mask, axis):
+    if issparse(X):  # stored entries = observed (notebook 07)
+        return sparse_heldout.means(X, mask, axis)
+    X = check_matrix(X)
+    mask = observed_mask(X, mask)
+    if not mask.any():
+        raise ValueError("the matrix has no observed entry")
+    total = np.where(mask, X, 0.0).sum(axis=axis)
+    count = mask.sum(axis=axis)
+    glob = np.where(mask, X, 0.0).sum() / mask.sum()
+    return np.where(count > 0, total / np.maximum(count, 1), glob), glob, X.shape
+
+
+def predict_global_mean(X, mask=None) -> np.ndarray:
+    """Every entry predicted by the mean of all observed ratings.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Ratings, 0 = missing (unless ``mask`` is given).
+    mask : bool array of shape (n, d), optional
+
+    Returns
+    -------
+    array of shape (n, d)
+    """
+    _, glob, shape = _means(X, mask, axis=0)
+    return np.full(shape, glob)
+
+
+def predict_user_mean(X, mask=None) -> np.ndarray:
+    """Each row predicted by that user's mean observed rating (the global mean for a user with none).
+
+    Shapes as ``predict_global_mean``.
+    """
+    means, _, shape = _means(X, mask, axis=1)
+    return np.broadcast_to(means[:, None], shape).copy()
+
+
+def predict_movie_mean(X, mask=None) -> np.ndarray:
+    """Each column predicted by that movie's mean observed rating (the global mean for a movie with none).
+
+    Shapes as ``predict_global_mean``.
+    """
+    means, _, shape = _means(X, mask, axis=0)
+    return np.broadcast_to(means[None, :], shape).copy()
+
+
+@dataclass
+class MeanModel:
+    """A constant, a per-user or a per-movie mean; ``kind`` is "global", "user" or "movie"."""
+
+    kind: str
+    values: np.ndarray
+
+    def predict(self, rows, cols) -> np.ndarray:
+        if self.kind == "global":
+            return np.full(len(rows), float(self.values))
+        return self.values[np.asarray(rows if self.kind == "user" else cols)]
+
+
+def fit_means(X, kind: str, mask=None) -> MeanModel:
+    """The global, user or movie mean of the observed ratings (the global mean where a row or column has none)."""
+    if not isinstance(kind, str) or kind not in ("global", "user", "movie"):
+        raise ValueError(f"kind must be 'global', 'user' or 'movie', got {kind!r}")
+    means, glob, _ = _means(X, mask, axis=1 if kind == "user" else 0)
+    return MeanModel(kind, np.array(glob) if kind == "global" else means)
+
+
+@dataclass
+class BiasModel:
+    """``mu + b_user[u] + b_movie[i]``: the regularised bias baseline."""
+
+    mu: float
+    b_user: np.ndarray
+    b_movie: np.ndarray
+
+    def predict(self, rows, cols) -> np.ndarray:
+        return self.mu + self.b_user[np.asarray(rows)] + self.b_movie[np.asarray(cols)]
+
+    def matrix(self) -> np.ndarray:
+        return self.mu + self.b_user[:, None] + self.b_movie[None, :]
+
+
+def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20, mask=None) -> BiasModel:
+    """Global mean plus user and movie biases, by alternating ridge updates on the observed entries.
+
+    ``b_user[u] = sum_i (r_ui - mu - b_movie[i]) / (reg_user + |R(u)|)``, then the same for the
+    movies, ``iters`` times (each update is exact given the other, so the loss never rises).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Ratings, 0 = missing (unless ``mask`` is given); or a ``scipy.sparse`` matrix whose
+        stored entries are the ratings.
+    reg_user, reg_movie : float
+        Ridge penalties; they shrink the biases of users and movies with few ratings.
+    iters : int
+    mask : bool array of shape (n, d), optional
+
+    Returns
+    -------
+    BiasModel
+    """
+    reg_user = check_scalar(reg_user, "reg_user", low=0.0)
+    reg_movie = check_scalar(reg_movie, "reg_movie", low=0.0)
+    iters = check_scalar(iters, "iters", int, low=1)
+    if issparse(X):  # stored entries = observed (notebook 07)
+        return _bias_from_sums(*sparse_heldout.bias_sums(X, mask), reg_user, reg_movie, iters)
+    X = check_matrix(X)
+    return _fit_bias(X, observed_mask(X, mask), reg_user, reg_movie, iters)
+
+
+def _fit_bias(X: np.ndarray, M: np.ndarray, reg_user: float, reg_movie: float, iters: int = 20) -> BiasModel:
+    """``fit_bias`` on checked arguments (``M``: the bool mask of observed entries)."""
+    if not M.any():
+        raise ValueError("X has no observed entry: nothing to fit")
+    Mf = M.astype(float)
+    mu = float(X[M].mean())
+    R = np.where(M, X - mu, 0.0)
+    return _bias_from_sums(mu, R.sum(axis=1), R.sum(axis=0), Mf.sum(axis=1), Mf.sum(axis=0), Mf.__matmul__,
+                           Mf.__rmatmul__, reg_user, reg_movie, iters)
+
+
+def _bias_from_sums(mu, r_user, r_movie, n_user, n_movie, M_dot, MT_dot, reg_user, reg_movie, iters) -> BiasModel:
+    """The alternating ridge updates, from the residual sums and counts and products with the 0/1 mask."""
+    b_user, b_movie = np.zeros(len(n_user)), np.zeros(len(n_movie))
+    for _ in range(iters):
+        b_user = (r_user - M_dot(b_movie)) / (reg_user + n_user + 1e-12)
+        b_movie = (r_movie - MT_dot(b_user)) / (reg_movie + n_movie + 1e-12)
+    return BiasModel(mu, b_user, b_movie)

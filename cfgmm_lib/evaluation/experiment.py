@@ -1,0 +1,283 @@
+"""The held-out experiment: every model fitted on the same split, chosen on validation, scored once; its CLI.
+
+    python -m cfgmm_lib.evaluation --fraction 0.1 --seed 0 --json results.json
+
+Introduced in ``notebooks/05_beyond_the_handout.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..common import check_K, check_matrix, check_scalar, check_seed
+from ..factorization import fit_als, fit_neural
+from ..sweep import _check_list
+from .baselines import _fit_bias, fit_means
+from .metrics import _check_fraction, _holdout_split, score
+from .mixtures import _fit_mixture
+
+__all__ = ["MODELS", "OPTIONAL_MODELS", "GRID", "evaluate", "format_table", "main"]
+
+#: The models ``evaluate`` fits, in the order of its table.
+MODELS = ("global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
+          "bias_aware_mixture", "matrix_factorization", "neural")
+#: Models fitted only when asked for: the network with SVD++'s implicit feedback (notebook 07).
+OPTIONAL_MODELS = ("neural_implicit",)
+
+
+#: Candidate hyper-parameters, chosen on the validation split.
+GRID = {
+    "bias_reg": [1.0, 5.0, 10.0, 25.0],
+    "K": [1, 4, 8, 12, 16],
+    "rank_reg": [(10, 10.0), (20, 10.0), (20, 20.0), (40, 20.0), (40, 40.0)],
+}
+
+
+def _check_grid(grid, n: int) -> dict:
+    """``GRID`` with the caller's overrides, every value checked."""
+    if grid is not None and not isinstance(grid, dict):
+        raise TypeError(f"grid must be a dict of overrides of {sorted(GRID)}, got {type(grid).__name__}")
+    unknown = set(grid or {}) - set(GRID)
+    if unknown:
+        raise ValueError(f"grid has unknown keys {sorted(unknown)}; it may override {sorted(GRID)}")
+    grid = {**GRID, **(grid or {})}
+    out = {
+        "bias_reg": _check_list(grid["bias_reg"], "grid['bias_reg']",
+                                lambda r: check_scalar(r, "grid['bias_reg'] value", low=0.0)),
+        "K": _check_list(grid["K"], "grid['K']", lambda K: check_K(K, n)),
+    }
+    pairs = []
+    for pair in _check_list(grid["rank_reg"], "grid['rank_reg']", lambda x: x):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"grid['rank_reg'] must hold (rank, reg) pairs, got {pair!r}")
+        pairs.append((check_scalar(pair[0], "rank", int, low=1),
+                      check_scalar(pair[1], "reg", low=0.0, low_inclusive=False)))
+    out["rank_reg"] = pairs
+    return out
+
+
+def _log(progress, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: bool = False,
+             models=MODELS, grid=None, keep_models: bool = False) -> dict:
+    """Fit every model on a held-out split and score it on the hidden ratings.
+
+    Hyper-parameters (regularisation, K, rank) are chosen on a validation split carved out of
+    the training ratings (the same share, the next seed); the chosen setting is then refitted
+    on all the training ratings and scored once on the hidden ones.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Ratings, 0 = missing.
+    fraction : float in (0, 1)
+    seed : int
+        Seed of the split (the validation split uses ``seed + 1``).
+    seeds : iterable of int
+        EM starts per K (best training likelihood wins).
+    progress : bool
+        Print what is being fitted, and how long it took, to stderr.
+    models : iterable of str
+        Which of ``MODELS`` (and ``OPTIONAL_MODELS``) to fit.
+    grid : dict, optional
+        Overrides of ``GRID``.
+    keep_models : bool, default False
+        Also return the fitted models (``models``: name -> model) and the splits (``split``:
+        X_train and the hidden rows, cols, ratings; ``validation_split``: X_fit and its
+        validation rows, cols, ratings).
+
+    Returns
+    -------
+    dict
+        ``rmse`` and ``mae`` (model -> float), ``choices`` (model -> chosen hyper-parameters),
+        ``validation`` (model -> {setting: validation RMSE}), ``validation_rmse`` (model -> the
+        validation RMSE of the chosen setting), ``seconds`` (model ->
+        ``{"select": s, "fit": s}``: the validation search, and the final fit on all training
+        ratings), ``n_train``, ``n_test``, ``fraction``, ``seed``.
+    """
+    # every argument is checked here, once; the steps below are the private, trusting ones
+    X = check_matrix(X)
+    models = [models] if isinstance(models, str) else list(models)
+    unknown = set(models) - set(MODELS) - set(OPTIONAL_MODELS)
+    if unknown:
+        raise ValueError(f"unknown models {sorted(unknown)}; choose from {MODELS + OPTIONAL_MODELS}")
+    if not models:
+        raise ValueError(f"models is empty; choose from {MODELS}")
+    fraction = _check_fraction(fraction)
+    seed = check_seed(seed)
+    seeds = _check_list(seeds, "seeds", check_seed)
+    grid = _check_grid(grid, X.shape[0])
+    X_train, rows, cols, ratings = _holdout_split(X, fraction, seed)
+    X_fit, vrows, vcols, vratings = _holdout_split(X_train, fraction, seed + 1)
+    val = (vrows, vcols, vratings)
+    out = {"fraction": fraction, "seed": seed, "n_train": int((X_train != 0).sum()), "n_test": int(len(ratings)),
+           "rmse": {}, "mae": {}, "choices": {}, "validation": {}, "validation_rmse": {}, "seconds": {}}
+    fitted = {}
+
+    def val_rmse(model):
+        return score(model.predict(vrows, vcols), vratings)["rmse"]
+
+    def record(name, model, t_select, t_fit, choice=None, validation=None):
+        fitted[name] = model
+        s = score(model.predict(rows, cols), ratings)
+        out["rmse"][name], out["mae"][name] = s["rmse"], s["mae"]
+        out["seconds"][name] = {"select": round(t_select, 2), "fit": round(t_fit, 2)}
+        if choice is not None:
+            out["choices"][name] = choice
+        if validation is not None:
+            out["validation"][name] = validation
+            out["validation_rmse"][name] = min(validation.values())  # that of the chosen setting
+        _log(progress, f"  {name:22s} held-out RMSE {s['rmse']:.4f}  MAE {s['mae']:.4f}  "
+                       f"(choosing {t_select:.1f} s, final fit {t_fit:.1f} s)"
+                       f"{'  chosen: ' + json.dumps(choice) if choice else ''}")
+
+    def timed(fn, *args, **kwargs):
+        t0 = time.perf_counter()
+        return fn(*args, **kwargs), time.perf_counter() - t0
+
+    _log(progress, f"split: {out['n_train']} training ratings ({len(vratings)} of them for validation), "
+                   f"{out['n_test']} hidden")
+    for kind in ("global", "user", "movie"):
+        if f"{kind}_mean" in models:
+            model, t = timed(fit_means, X_train, kind)
+            record(f"{kind}_mean", model, 0.0, t)
+
+    bias = None
+    if {"bias_baseline", "bias_aware_mixture"} & set(models):
+        t0 = time.perf_counter()
+        scores = {str(r): val_rmse(_fit_bias(X_fit, X_fit != 0, r, r)) for r in grid["bias_reg"]}
+        reg = float(min(scores, key=scores.get))
+        t_select = time.perf_counter() - t0
+        bias, t = timed(_fit_bias, X_train, X_train != 0, reg, reg)
+        if "bias_baseline" in models:
+            record("bias_baseline", bias, t_select, t, {"reg": reg}, scores)
+
+    for name in ("course_mixture", "bias_aware_mixture"):
+        if name not in models:
+            continue
+        t0 = time.perf_counter()
+        fit_offset = _fit_bias(X_fit, X_fit != 0, reg, reg) if name == "bias_aware_mixture" else None
+        scores = {}
+        for K in grid["K"]:
+            scores[str(K)] = val_rmse(_fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset))
+            _log(progress, f"    {name} K = {K}: validation RMSE {scores[str(K)]:.4f}")
+        K = int(min(scores, key=scores.get))
+        t_select = time.perf_counter() - t0
+        model, t = timed(_fit_mixture, X_train, X_train != 0, K, seeds, bias if name == "bias_aware_mixture" else None)
+        record(name, model, t_select, t, {"K": K, "seed": model.seed}, scores)
+
+    rank = reg_mf = None
+    if {"matrix_factorization", "neural", "neural_implicit"} & set(models):
+        t0 = time.perf_counter()
+        scores = {}
+        for r, lam in grid["rank_reg"]:
+            scores[f"{r},{lam}"] = val_rmse(fit_als(X_fit, rank=r, reg=lam, seed=seed))
+            _log(progress, f"    matrix_factorization rank {r}, reg {lam}: validation RMSE {scores[f'{r},{lam}']:.4f}")
+        best = min(scores, key=scores.get)
+        rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
+        t_select = time.perf_counter() - t0
+        if "matrix_factorization" in models:
+            model, t = timed(fit_als, X_train, rank=rank, reg=reg_mf, seed=seed)
+            record("matrix_factorization", model, t_select, t, {"rank": rank, "reg": reg_mf}, scores)
+
+    if "neural" in models:
+        # the same model as the factorisation: its rank and penalty; the number of epochs by
+        # early stopping on the validation split, then a refit on all training ratings
+        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, validation=val)
+        epochs = int(np.argmin(probe.history)) + 1
+        _log(progress, f"    neural: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
+        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs)
+        record("neural", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
+               {str(e + 1): h for e, h in enumerate(probe.history)})
+    if "neural_implicit" in models:
+        # the network with implicit feedback (which movies each user rated, SVD++): the same rank and
+        # penalty, its epochs by early stopping on the validation split, then a refit on all training ratings
+        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, validation=val, implicit=True)
+        epochs = int(np.argmin(probe.history)) + 1
+        _log(progress, f"    neural_implicit: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
+        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=True)
+        record("neural_implicit", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
+               {str(e + 1): h for e, h in enumerate(probe.history)})
+    if keep_models:
+        out["models"] = fitted
+        out["split"] = (X_train, rows, cols, ratings)
+        out["validation_split"] = (X_fit, vrows, vcols, vratings)
+    return out
+
+
+def format_table(result: dict) -> str:
+    """The held-out table as text, best first."""
+    names = sorted(result["rmse"], key=result["rmse"].get)
+    lines = [f"held-out ratings: {result['n_test']:,} ({result['fraction']:.0%} of the observed, seed {result['seed']})",
+             f"{'model':22s} {'RMSE':>7s} {'MAE':>7s} {'choose':>7s} {'fit':>6s}  chosen on validation"]
+    for name in names:
+        choice = ", ".join(f"{k} {v}" for k, v in result["choices"].get(name, {}).items())
+        sec = result["seconds"][name]
+        lines.append(f"{name:22s} {result['rmse'][name]:7.4f} {result['mae'][name]:7.4f} "
+                     f"{sec['select']:6.1f}s {sec['fit']:5.1f}s  {choice}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cfgmm_lib.evaluation",
+                                     description="Held-out RMSE of every model on the Netflix matrix.")
+    parser.add_argument("--fraction", type=float, default=0.1, help="share of observed ratings to hide")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--models", nargs="+", choices=MODELS + OPTIONAL_MODELS, default=list(MODELS))
+    args = parser.parse_args(argv)
+    # everything that can be checked is checked before the (long) fit
+    try:
+        _check_fraction(args.fraction)
+        check_seed(args.seed, "--seed")
+        if args.json:
+            _check_output(Path(args.json))
+    except (TypeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from .. import data
+
+    X, standin = data.load_or_standin("netflix_incomplete")
+    if standin:
+        print("*** SYNTHETIC STAND-IN DATA: the course files are not installed (see data/README.md) ***",
+              file=sys.stderr)
+    try:
+        result = evaluate(X, args.fraction, args.seed, progress=True, models=args.models)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result["standin"] = standin
+    print(format_table(result))
+    if args.json:
+        try:
+            with open(args.json, "w") as fh:
+                json.dump(result, fh, indent=2)
+        except OSError as exc:
+            print(f"error: could not write --json {args.json}: {exc} (the table above is the result)", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _check_output(path: Path) -> None:
+    """Refuse a ``--json`` path that could not be written, before any fitting."""
+    if path.is_dir():
+        raise ValueError(f"--json {path} is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"--json {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"--json {path}: not writable")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
