@@ -1,0 +1,250 @@
+"""The held-out protocol cannot leak, and it chooses what the validation scores say.
+
+* The hidden ratings reach nothing but the final score: garbage in their place changes no
+  choice, no validation score and no fitted model.
+* Selection is tested on stand-in models whose validation scores are known in advance
+  (a model that predicts the truth plus a constant ``delta`` has RMSE ``|delta|``), so that
+  picking the wrong setting, or scoring on the wrong entries, fails.
+* ``fit_bias`` with unequal penalties equals its closed form (the normal equations);
+  ``fit_mixture`` predicts with the posteriors of its final mixture (the handout's
+  ``fill_matrix``); the network's early stopping keeps the best epoch.
+
+Only public names are used, and the fits are replaced where ``evaluate`` looks them up
+(its module's globals), wherever that module lives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cfgmm_lib import em
+from cfgmm_lib.evaluation import MODELS, evaluate, fit_bias, fit_mixture, holdout_split, score
+from cfgmm_lib.factorization import fit_neural
+
+SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 10.0)]}
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A planted ratings matrix (bias + rank 3 + noise), 30 % missing."""
+    rng = np.random.default_rng(7)
+    n, d = 120, 80
+    truth = np.clip(np.rint(3.5 + rng.normal(0, 0.5, (n, 1)) + rng.normal(0, 0.4, (1, d))
+                            + rng.normal(0, 0.6, (n, 3)) @ rng.normal(0, 0.6, (3, d)) + rng.normal(0, 0.3, (n, d))), 1, 5)
+    return np.where(rng.random((n, d)) < 0.3, 0.0, truth)
+
+
+# ----- 1. the hidden ratings reach nothing but the final score -----
+
+@pytest.fixture(scope="module")
+def with_garbage(small):
+    """``evaluate`` on the matrix, and on a copy whose hidden ratings are all replaced by other ratings."""
+    _, rows, cols, ratings = holdout_split(small, 0.1, seed=0)
+    garbage = small.copy()
+    garbage[rows, cols] = (ratings + 1) % 5 + 1  # 1->3, 2->4, 3->5, 4->1, 5->2: every one changed, still observed
+    assert (garbage[rows, cols] != ratings).all()
+    kwargs = dict(fraction=0.1, seed=0, seeds=range(2), grid=SMALL_GRID, keep_models=True)
+    return evaluate(small, **kwargs), evaluate(garbage, **kwargs)
+
+
+def test_hidden_ratings_change_no_choice_and_no_validation_score(with_garbage):
+    clean, dirty = with_garbage
+    assert set(clean["choices"]) == {"bias_baseline", "course_mixture", "bias_aware_mixture",
+                                     "matrix_factorization", "neural"}
+    assert dirty["choices"] == clean["choices"]
+    assert dirty["validation"] == clean["validation"]  # exactly: same data, same arithmetic
+    assert dirty["validation_rmse"] == clean["validation_rmse"]
+
+
+def test_hidden_ratings_change_no_fitted_model(with_garbage):
+    clean, dirty = with_garbage
+    np.testing.assert_array_equal(dirty["split"][0], clean["split"][0])  # the training matrix
+    for a, b in zip(dirty["validation_split"], clean["validation_split"]):
+        np.testing.assert_array_equal(a, b)
+    _, rows, cols, _ = clean["split"]
+    for name in MODELS:
+        np.testing.assert_array_equal(dirty["models"][name].predict(rows, cols),
+                                      clean["models"][name].predict(rows, cols), err_msg=name)
+
+
+def test_hidden_ratings_do_reach_the_final_score(with_garbage):
+    """The other side of the same check: the garbage is seen, by the score and only there."""
+    clean, dirty = with_garbage
+    for name in MODELS:
+        assert dirty["rmse"][name] > clean["rmse"][name] + 0.5, name
+
+
+def test_validation_split_is_carved_out_of_the_training_ratings(with_garbage):
+    clean, _ = with_garbage
+    X_train, rows, cols, _ = clean["split"]
+    X_fit, vrows, vcols, vratings = clean["validation_split"]
+    assert (X_train[vrows, vcols] == vratings).all() and (vratings > 0).all()  # training ratings
+    assert (X_fit[vrows, vcols] == 0).all()
+    hidden = set(zip(rows.tolist(), cols.tolist()))
+    assert hidden.isdisjoint(zip(vrows.tolist(), vcols.tolist()))
+    assert (X_fit != 0).sum() == (X_train != 0).sum() - len(vratings)
+
+
+# ----- 2. selection on stand-in models with known validation scores -----
+
+# validation RMSE of each setting = |delta| (predictions = truth + delta, never clipped)
+BIAS = {1.0: 0.30, 5.0: 0.10, 10.0: 0.20, 25.0: 0.40}  # best 5.0, worst 25.0
+MIXTURE = {1: 0.35, 4: 0.15, 8: 0.05, 12: 0.25, 16: 0.45}  # best 8
+AWARE = {1: 0.12, 4: 0.32, 8: 0.22, 12: 0.42, 16: 0.02}  # best 16
+ALS = {(10, 10.0): 0.33, (20, 10.0): 0.23, (20, 20.0): 0.03, (40, 20.0): 0.43, (40, 40.0): 0.13}  # best (20, 20)
+NEURAL_HISTORY = [0.5, 0.3, 0.2, 0.25, 0.4]  # best epoch: 3
+GRID = {"bias_reg": list(BIAS), "K": list(MIXTURE), "rank_reg": list(ALS)}
+
+
+class Known:
+    """A stand-in model: predicts the true rating plus ``delta``; remembers what it was fitted on."""
+
+    def __init__(self, truth, delta, n_observed, **info):
+        self.truth, self.delta, self.n_observed, self.info = truth, delta, n_observed, info
+        self.seed = 0
+
+    def predict(self, rows, cols):
+        return self.truth[np.asarray(rows), np.asarray(cols)] + self.delta
+
+    def matrix(self):
+        return self.truth + self.delta
+
+
+@pytest.fixture
+def known(monkeypatch):
+    rng = np.random.default_rng(11)
+    truth = rng.integers(2, 5, size=(60, 40)).astype(float)  # 2..4: truth + delta stays inside [1, 5]
+    X = np.where(rng.random(truth.shape) < 0.25, 0.0, truth)
+    calls = []
+
+    def n_obs(A):
+        return int((np.asarray(A) != 0).sum())
+
+    def fake_bias(A, reg_user=10.0, reg_movie=10.0, iters=20, mask=None):
+        calls.append(("bias", n_obs(A), reg_user, reg_movie))
+        return Known(truth, BIAS[reg_user], n_obs(A), reg=reg_user)
+
+    def fake_mixture(A, K, seeds=range(5), mask=None, offset=None, min_variance=0.25):
+        calls.append(("mixture", n_obs(A), K, None if offset is None else (offset.info["reg"], offset.n_observed)))
+        return Known(truth, (MIXTURE if offset is None else AWARE)[K], n_obs(A), K=K)
+
+    def fake_als(A, rank=20, reg=10.0, reg_bias=5.0, iters=10, seed=0, mask=None):
+        calls.append(("als", n_obs(A), rank, reg))
+        return Known(truth, ALS[(rank, reg)], n_obs(A))
+
+    def fake_neural(A, rank=20, reg=10.0, reg_bias=5.0, epochs=15, seed=0, validation=None, **kw):
+        calls.append(("neural", n_obs(A), rank, reg, epochs, validation is not None))
+        model = Known(truth, 0.07, n_obs(A))
+        model.history = list(NEURAL_HISTORY) if validation is not None else []
+        return model
+
+    g = evaluate.__globals__  # where evaluate looks its fits up
+    for name, fake in (("fit_bias", fake_bias), ("fit_mixture", fake_mixture), ("fit_als", fake_als),
+                       ("fit_neural", fake_neural)):
+        assert name in g, f"evaluate no longer calls {name} by that name: update this test"
+        monkeypatch.setitem(g, name, fake)
+    result = evaluate(X, 0.1, seed=0, seeds=range(2), grid=GRID)
+    X_train, *_ = holdout_split(X, 0.1, 0)
+    n_train = int((X_train != 0).sum())
+    n_fit = n_train - int(round(0.1 * n_train))
+    return result, calls, n_train, n_fit
+
+
+def test_selection_picks_the_lowest_validation_rmse(known):
+    result, *_ = known
+    assert result["choices"]["bias_baseline"] == {"reg": 5.0}
+    assert result["choices"]["course_mixture"]["K"] == 8
+    assert result["choices"]["bias_aware_mixture"]["K"] == 16
+    assert result["choices"]["matrix_factorization"] == {"rank": 20, "reg": 20.0}
+    assert result["choices"]["neural"] == {"rank": 20, "reg": 20.0, "epochs": 3}
+
+
+def test_validation_scores_are_the_known_ones(known):
+    result, *_ = known
+    rel = dict(rel=1e-12)  # sqrt(mean(delta**2)) = |delta| up to rounding
+    assert result["validation"]["bias_baseline"] == pytest.approx({str(k): v for k, v in BIAS.items()}, **rel)
+    assert result["validation"]["course_mixture"] == pytest.approx({str(k): v for k, v in MIXTURE.items()}, **rel)
+    assert result["validation"]["bias_aware_mixture"] == pytest.approx({str(k): v for k, v in AWARE.items()}, **rel)
+    assert result["validation"]["matrix_factorization"] == pytest.approx(
+        {f"{r},{lam}": v for (r, lam), v in ALS.items()}, **rel)
+    assert result["validation"]["neural"] == pytest.approx({str(e + 1): h for e, h in enumerate(NEURAL_HISTORY)})
+    assert result["validation_rmse"] == pytest.approx(
+        {"bias_baseline": 0.10, "course_mixture": 0.05, "bias_aware_mixture": 0.02,
+         "matrix_factorization": 0.03, "neural": 0.2}, **rel)
+
+
+def test_the_chosen_setting_is_refitted_on_all_training_ratings_and_scored_once(known):
+    result, calls, n_train, n_fit = known
+    # final scores: |delta| of the chosen setting, on the hidden ratings
+    assert result["rmse"] == pytest.approx({**{k: result["rmse"][k] for k in ("global_mean", "user_mean", "movie_mean")},
+                                            "bias_baseline": 0.10, "course_mixture": 0.05, "bias_aware_mixture": 0.02,
+                                            "matrix_factorization": 0.03, "neural": 0.07}, rel=1e-12)
+    finals = [c for c in calls if c[1] == n_train]
+    search = [c for c in calls if c[1] == n_fit]
+    assert len(finals) + len(search) == len(calls)  # every fit is on the training or the fitting split
+    assert ("bias", n_train, 5.0, 5.0) in finals
+    assert ("mixture", n_train, 8, None) in finals
+    assert ("mixture", n_train, 16, (5.0, n_train)) in finals  # the final bias model is the offset
+    assert ("als", n_train, 20, 20.0) in finals
+    assert [c for c in finals if c[0] == "neural"] == [("neural", n_train, 20, 20.0, 3, False)]  # early-stopped epochs
+    # the search: every setting once, on the fitting split; the bias-aware offset uses the chosen penalty
+    assert sorted(c[2] for c in search if c[0] == "bias" and c[2] in BIAS) == sorted([*BIAS, 5.0])
+    assert {c[2] for c in search if c[0] == "mixture" and c[3] is None} == set(MIXTURE)
+    assert {c[3] for c in search if c[0] == "mixture" and c[3] is not None} == {(5.0, n_fit)}
+    assert [c for c in search if c[0] == "neural"] == [("neural", n_fit, 20, 20.0, 15, True)]
+
+
+# ----- 3. the fits themselves -----
+
+def _bias_closed_form(X, reg_user, reg_movie):
+    """Minimise sum_obs (r - mu - b_u - b_i)^2 + reg_user |b_user|^2 + reg_movie |b_movie|^2 (mu = the mean):
+    the normal equations, solved directly."""
+    n, d = X.shape
+    r, c = np.nonzero(X)
+    y = X[r, c] - X[r, c].mean()
+    A = np.zeros((len(y), n + d))
+    A[np.arange(len(y)), r] = 1.0
+    A[np.arange(len(y)), n + c] = 1.0
+    G = A.T @ A + np.diag(np.r_[np.full(n, reg_user), np.full(d, reg_movie)])
+    b = np.linalg.solve(G, A.T @ y)
+    return X[r, c].mean(), b[:n], b[n:]
+
+
+def test_fit_bias_with_unequal_penalties_equals_its_closed_form():
+    # 7 users x 4 movies, users with 1 to 4 ratings: the two penalties pull differently
+    X = np.array([[5, 3, 0, 1], [4, 0, 0, 1], [1, 1, 0, 5], [0, 1, 5, 4], [0, 0, 5, 0], [2, 0, 3, 0], [3, 4, 0, 2.0]])
+    for reg_user, reg_movie in ((2.0, 7.0), (7.0, 2.0), (0.5, 3.0)):
+        mu, b_user, b_movie = _bias_closed_form(X, reg_user, reg_movie)
+        model = fit_bias(X, reg_user, reg_movie, iters=3000)
+        assert model.mu == pytest.approx(mu, rel=1e-15)
+        # converged alternating ridge vs one linear solve: 1e-9 (the code adds 1e-12 to each denominator)
+        np.testing.assert_allclose(model.b_user, b_user, atol=1e-9)
+        np.testing.assert_allclose(model.b_movie, b_movie, atol=1e-9)
+        swapped = _bias_closed_form(X, reg_movie, reg_user)
+        assert np.abs(swapped[1] - b_user).max() > 0.01  # the case tells the two penalties apart
+
+
+def test_fit_mixture_predicts_like_fill_matrix_of_its_final_mixture(small):
+    """SPEC: a missing entry is predicted by sum_j post[u, j] mu[j, l], post from the E-step on X."""
+    X_train, rows, cols, _ = holdout_split(small, 0.2, seed=2)
+    model = fit_mixture(X_train, 3, seeds=range(2))
+    filled = em.fill_matrix(X_train, model.mixture)
+    np.testing.assert_allclose(model.predict(rows, cols), filled[rows, cols], rtol=1e-13)
+    bias = fit_bias(X_train, 5.0, 5.0)
+    aware = fit_mixture(X_train, 3, seeds=range(2), offset=bias)
+    M = X_train != 0
+    residual = np.where(M, X_train - bias.matrix(), 0.0)
+    filled = em.fill_matrix(residual, aware.mixture, mask=M)
+    np.testing.assert_allclose(aware.predict(rows, cols), bias.predict(rows, cols) + filled[rows, cols], rtol=1e-13)
+
+
+def test_network_early_stopping_keeps_the_best_epoch_not_the_last(small):
+    X_train, rows, cols, ratings = holdout_split(small, 0.2, seed=0)
+    # a large step and no penalty to speak of: the validation RMSE turns up again before the end
+    model = fit_neural(X_train, rank=8, reg=1e-3, reg_bias=1e-3, epochs=12, lr=0.05, decay=1.0, batch=256,
+                       validation=(rows, cols, ratings))
+    history = np.array(model.history)
+    best = int(np.argmin(history))
+    assert best < len(history) - 1 and history[-1] > history[best] + 1e-3  # the case needs early stopping
+    assert score(model.predict(rows, cols), ratings)["rmse"] == pytest.approx(history[best], rel=1e-12)
