@@ -122,6 +122,9 @@ def main(argv=None) -> int:
     parser.add_argument("--data", help="folder of the course files (also run with them, as CI does)")
     parser.add_argument("--only", nargs="+", help="bug names to plant (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    parser.add_argument("--data-if-needed", action="store_true",
+                        help="run with the data only for bugs the run without it misses (the tests that "
+                             "fail without the data run, unchanged, with it)")
     args = parser.parse_args(argv)
     rows = ["| bug | fails without the course data | fails with it |", "| --- | --- | --- |"]
     survived = 0
@@ -137,10 +140,11 @@ def main(argv=None) -> int:
                 survived += 1
                 continue
             without = failing(dest, None)
-            with_ = failing(dest, args.data) if args.data else None
+            run_with = args.data and not (args.data_if_needed and without)
+            with_ = failing(dest, args.data) if run_with else None
             survived += not without and not with_
             rows.append(f"| `{name}` ({where}): {what} | {short(without)} | "
-                        f"{short(with_) if with_ is not None else 'not run'} |")
+                        f"{short(with_) if with_ is not None else ('(same tests)' if args.data else 'not run')} |")
             print(rows[-1], file=sys.stderr, flush=True)
         finally:
             if not args.keep:
