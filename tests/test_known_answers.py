@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cfgmm_lib import GaussianMixture, bic, em, init, kmeans, naive_em
+from cfgmm_lib import GaussianMixture, bic, em, init, kmeans, naive_em, rmse
 
 # ----- init -----
 
@@ -203,3 +203,21 @@ def test_naive_em_mstep_on_two_point_clusters():
     np.testing.assert_allclose(m.p, [1.5 / 4, 2.5 / 4], rtol=1e-15)
     sse0 = np.sum(mu0**2) + 0.5 * np.sum((X[1] - mu0) ** 2)
     np.testing.assert_allclose(m.var[0], sse0 / (2 * 1.5), rtol=1e-14)
+
+
+# ----- rmse -----
+
+def test_rmse_on_a_hand_computed_case():
+    # errors 0, -2, 1, 1 over 4 entries: sqrt((0 + 4 + 1 + 1) / 4) = sqrt(1.5)
+    assert rmse([[1.0, 2.0], [3.0, 4.0]], [[1.0, 4.0], [2.0, 3.0]]) == pytest.approx(np.sqrt(1.5), rel=1e-15)
+    assert rmse([[2.0, -1.0]], [[2.0, -1.0]]) == 0.0
+    assert rmse([[0.0, 0.0, 0.0]], [[3.0, -3.0, 3.0]]) == 3.0
+
+
+def test_rmse_errors_name_the_argument():
+    with pytest.raises(ValueError, match=r"^X must be a 2-D array"):
+        rmse([1.0, 2.0], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"^Y must be a 2-D array"):
+        rmse([[1.0, 2.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"X and Y must have the same shape"):
+        rmse([[1.0, 2.0]], [[1.0], [2.0]])
