@@ -221,3 +221,14 @@ def test_rmse_errors_name_the_argument():
         rmse([[1.0, 2.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"X and Y must have the same shape"):
         rmse([[1.0, 2.0]], [[1.0], [2.0]])
+
+
+@pytest.mark.parametrize("mstep", [kmeans.mstep, naive_em.mstep, em.mstep], ids=["kmeans", "naive_em", "em"])
+def test_msteps_check_the_previous_mixture_against_X(mstep):
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    post = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    wide = GaussianMixture(np.zeros((2, 3)), np.ones(2), np.full(2, 0.5))
+    with pytest.raises(ValueError, match="width 3 but X has d = 2"):
+        mstep(X, post, wide)
+    with pytest.raises(ValueError, match=r"post must have shape \(n, K\) = \(3, 2\)"):
+        mstep(X, post[:, :1], GaussianMixture(np.zeros((2, 2)), np.ones(2), np.full(2, 0.5)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cfgmm_lib import em
+from cfgmm_lib import em, init
 from cfgmm_lib.evaluation import MODELS, evaluate, fit_bias, fit_mixture, holdout_split, score
 from cfgmm_lib.factorization import fit_neural
 
@@ -248,3 +248,75 @@ def test_network_early_stopping_keeps_the_best_epoch_not_the_last(small):
     best = int(np.argmin(history))
     assert best < len(history) - 1 and history[-1] > history[best] + 1e-3  # the case needs early stopping
     assert score(model.predict(rows, cols), ratings)["rmse"] == pytest.approx(history[best], rel=1e-12)
+
+
+def test_fit_mixture_is_the_handouts_em_from_each_seed_with_the_default_floor(small):
+    """fit_mixture = init(X, K, seed) then em.run (floor 0.25), keeping the seed of the highest likelihood."""
+    X_train, *_ = holdout_split(small, 0.2, seed=2)
+    runs = {}
+    for seed in (0, 1, 2):
+        start, post = init(X_train, 3, seed)
+        runs[seed] = em.run(X_train, start, post)
+    best_seed = max(runs, key=lambda s: runs[s][2])
+    model = fit_mixture(X_train, 3, seeds=(0, 1, 2))
+    assert model.seed == best_seed and model.ll == runs[best_seed][2]
+    for a, b in zip(model.mixture, runs[best_seed][0]):
+        np.testing.assert_array_equal(a, b)
+    # a single later seed is that seed's run, not seed 0's
+    model = fit_mixture(X_train, 3, seeds=[2])
+    assert model.seed == 2
+    np.testing.assert_array_equal(model.mixture.mu, runs[2][0].mu)
+
+
+def test_fit_mixture_keeps_the_first_seed_on_a_tie(small):
+    # K = 1: after the first M-step every start is the same mixture, so every seed ties to the bit
+    model = fit_mixture(small, 1, seeds=range(3))
+    assert model.seed == 0
+
+
+def test_bias_aware_mixture_is_em_on_the_residuals_with_their_mask(small):
+    X_train, rows, cols, _ = holdout_split(small, 0.2, seed=2)
+    bias = fit_bias(X_train, 5.0, 5.0)
+    M = X_train != 0
+    residual = np.where(M, X_train - bias.matrix(), 0.0)  # zeros where nothing is observed, as init sees them
+    start, post = init(residual, 3, 1)
+    mixture, _, ll = em.run(residual, start, post, mask=M)
+    model = fit_mixture(X_train, 3, seeds=[1], offset=bias)
+    assert model.ll == ll
+    np.testing.assert_array_equal(model.mixture.mu, mixture.mu)
+
+
+def test_fits_with_an_explicit_mask_ignore_what_lies_outside_it(small):
+    """With mask=, entries outside it are ignored whatever they hold: garbage there changes nothing."""
+    X_train, rows, cols, _ = holdout_split(small, 0.2, seed=2)
+    M = X_train != 0
+    garbage = np.where(M, X_train, 7.5)
+    a, b = fit_bias(X_train, 2.0, 3.0), fit_bias(garbage, 2.0, 3.0, mask=M)
+    assert a.mu == b.mu
+    np.testing.assert_allclose(b.b_user, a.b_user, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b.b_movie, a.b_movie, rtol=1e-12, atol=1e-15)
+    # the mixture: init sees the data as given, so compare against em.run on the same start
+    start, post = init(garbage, 2, 0)
+    mixture, _, ll = em.run(np.where(M, X_train, 0.0), start, post, mask=M)
+    model = fit_mixture(garbage, 2, seeds=[0], mask=M)
+    assert model.ll == pytest.approx(ll, rel=1e-13, abs=0)
+    np.testing.assert_allclose(model.mixture.mu, mixture.mu, rtol=1e-12)
+    expected = em.fill_matrix(np.where(M, X_train, 0.0), mixture, mask=M)
+    np.testing.assert_allclose(model.predict(rows, cols), expected[rows, cols], rtol=1e-12)
+
+
+def test_fit_bias_refuses_a_negative_penalty_on_either_side():
+    X = np.array([[1.0, 2.0], [3.0, 0.0]])
+    for reg_user, reg_movie in ((-1.0, 1.0), (1.0, -1.0)):
+        with pytest.raises(ValueError, match="regularisation must be non-negative"):
+            fit_bias(X, reg_user, reg_movie)
+    with pytest.raises(ValueError, match="^X has no observed entry"):
+        fit_bias(np.zeros((2, 2)))
+
+
+def test_score_wants_two_1d_arrays_of_one_length():
+    for p, y in ((np.ones((2, 2)), np.ones((2, 2))), (np.ones(3), np.ones(2)), (np.ones(0), np.ones(0))):
+        with pytest.raises(ValueError, match="1-D arrays"):
+            score(p, y)
+    s = score([1, 5, 3], [2, 5, 3])  # lists of ints are fine
+    assert s == {"rmse": pytest.approx(np.sqrt(1 / 3), rel=1e-15), "mae": pytest.approx(1 / 3, rel=1e-15)}
