@@ -96,7 +96,7 @@ def test_holdout_fraction_must_be_inside_0_1(small, fraction):
 
 
 def test_holdout_needs_observed_entries():
-    with pytest.raises(ValueError, match="no observed entry"):
+    with pytest.raises(ValueError, match="^X has no observed entry"):  # names the argument
         holdout_split(np.zeros((5, 4)))
     with pytest.raises(ValueError, match="nothing to fit or to score"):
         holdout_split(np.eye(3), 0.01)

@@ -232,3 +232,21 @@ def test_msteps_check_the_previous_mixture_against_X(mstep):
         mstep(X, post, wide)
     with pytest.raises(ValueError, match=r"post must have shape \(n, K\) = \(3, 2\)"):
         mstep(X, post[:, :1], GaussianMixture(np.zeros((2, 2)), np.ones(2), np.full(2, 0.5)))
+
+
+def test_every_em_entry_point_checks_the_mixture_width_and_honours_the_mask():
+    X = np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 6.0]])
+    wide = GaussianMixture(np.ones((2, 3)), np.ones(2), np.full(2, 0.5))
+    post = np.full((3, 2), 0.5)
+    for call in (lambda: em.estep(X, wide), lambda: em.mstep(X, post, wide), lambda: em.run(X, wide, post),
+                 lambda: em.fill_matrix(X, wide), lambda: em.history(X, wide),
+                 lambda: naive_em.run(X, wide, post), lambda: kmeans.run(X, wide, post)):
+        with pytest.raises(ValueError, match="width 3 but X has d = 2"):
+            call()
+    # the M-step with a mask: junk outside it changes nothing
+    mixture = GaussianMixture(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones(2), np.full(2, 0.5))
+    post = np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]])
+    junk = np.where(X != 0, X, -9.0)
+    a, b = em.mstep(X, post, mixture), em.mstep(junk, post, mixture, mask=X != 0)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
