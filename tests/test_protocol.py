@@ -10,10 +10,12 @@
   ``fill_matrix``); the network's early stopping keeps the best epoch.
 
 Only public names are used, and the fits are replaced where ``evaluate`` looks them up
-(its module's globals), wherever that module lives.
+(its module), wherever that module lives.
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
@@ -139,11 +141,11 @@ def known(monkeypatch):
         model.history = list(NEURAL_HISTORY) if validation is not None else []
         return model
 
-    g = evaluate.__globals__  # where evaluate looks its fits up
+    module = sys.modules[evaluate.__module__]  # where evaluate looks its fits up, wherever it lives
     for name, fake in (("fit_bias", fake_bias), ("fit_mixture", fake_mixture), ("fit_als", fake_als),
                        ("fit_neural", fake_neural)):
-        assert name in g, f"evaluate no longer calls {name} by that name: update this test"
-        monkeypatch.setitem(g, name, fake)
+        assert hasattr(module, name), f"evaluate no longer calls {name} by that name: update this test"
+        monkeypatch.setattr(module, name, fake)
     result = evaluate(X, 0.1, seed=0, seeds=range(2), grid=GRID)
     X_train, *_ = holdout_split(X, 0.1, 0)
     n_train = int((X_train != 0).sum())
