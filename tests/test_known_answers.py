@@ -250,3 +250,20 @@ def test_every_em_entry_point_checks_the_mixture_width_and_honours_the_mask():
     a, b = em.mstep(X, post, mixture), em.mstep(junk, post, mixture, mask=X != 0)
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("mstep", [kmeans.mstep, naive_em.mstep], ids=["kmeans", "naive_em"])
+def test_msteps_without_a_mixture_reject_a_bad_post_and_an_empty_cluster_clearly(mstep):
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with pytest.raises(ValueError, match=r"^post must have shape \(n, K\)"):
+        mstep(X, np.ones(3))  # 1-D: a ValueError naming post, not an IndexError
+    with pytest.raises(ValueError, match=r"^(a cluster has no rows|component 1 has no responsibility left)"):
+        mstep(X, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]))
+
+
+def test_em_history_honours_the_mask():
+    X = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 4.0], [0.0, 5.0, 1.0], [2.0, 2.0, 2.0]])
+    start, _ = init(X, 2, 0)
+    junk = np.where(X != 0, X, 9.0)
+    a, b = em.history(X, start), em.history(junk, start, mask=X != 0)
+    assert [it.ll for it in a] == [it.ll for it in b]
