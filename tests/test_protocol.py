@@ -20,7 +20,7 @@ import sys
 import numpy as np
 import pytest
 
-from cfgmm_lib import em, init
+from cfgmm_lib import GaussianMixture, em, init
 from cfgmm_lib.evaluation import MODELS, evaluate, fit_bias, fit_mixture, holdout_split, score
 from cfgmm_lib.factorization import fit_neural
 
@@ -310,7 +310,7 @@ def test_fits_with_an_explicit_mask_ignore_what_lies_outside_it(small):
 def test_fit_bias_refuses_a_negative_penalty_on_either_side():
     X = np.array([[1.0, 2.0], [3.0, 0.0]])
     for reg_user, reg_movie in ((-1.0, 1.0), (1.0, -1.0)):
-        with pytest.raises(ValueError, match="regularisation must be non-negative"):
+        with pytest.raises(ValueError, match="^the regularisation must be non-negative$"):
             fit_bias(X, reg_user, reg_movie)
     with pytest.raises(ValueError, match="^X has no observed entry"):
         fit_bias(np.zeros((2, 2)))
@@ -322,3 +322,31 @@ def test_score_wants_two_1d_arrays_of_one_length():
             score(p, y)
     s = score([1, 5, 3], [2, 5, 3])  # lists of ints are fine
     assert s == {"rmse": pytest.approx(np.sqrt(1 / 3), rel=1e-15), "mae": pytest.approx(1 / 3, rel=1e-15)}
+
+
+def test_documented_defaults(small):
+    """The defaults the docstrings and the SPEC state: penalties 10 and 10, 20 sweeps; split seed 0; floor 0.25."""
+    a, b = fit_bias(small), fit_bias(small, 10.0, 10.0, iters=20)
+    np.testing.assert_array_equal(a.b_user, b.b_user)
+    np.testing.assert_array_equal(a.b_movie, b.b_movie)
+    c = fit_bias(small, 10.0, 10.0, iters=21)
+    assert not np.array_equal(a.b_user, c.b_user)  # 20 sweeps are not yet converged: the count shows
+    for x, y in zip(holdout_split(small, 0.1), holdout_split(small, 0.1, 0)):
+        np.testing.assert_array_equal(x, y)
+    X_train, *_ = holdout_split(small, 0.2, seed=2)
+    start, post = init(X_train, 2, 0)
+    for floor in (0.25, 0.6):
+        mixture, _, ll = em.run(X_train, start, post, min_variance=floor)
+        kwargs = {} if floor == 0.25 else {"min_variance": floor}
+        model = fit_mixture(X_train, 2, seeds=[0], **kwargs)
+        assert model.ll == ll, floor
+        np.testing.assert_array_equal(model.mixture.var, mixture.var)
+
+
+def test_em_mstep_keeps_the_variance_of_a_component_that_sees_nothing():
+    X = np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 6.0]])
+    mixture = GaussianMixture(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.7, 1.9]), np.full(2, 0.5))
+    post = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])  # component 1: no responsibility at all
+    new = em.mstep(X, post, mixture)
+    assert new.var[1] == 1.9 and new.p[1] == 0.0  # SPEC: kept, not floored
+    np.testing.assert_array_equal(new.mu[1], mixture.mu[1])
