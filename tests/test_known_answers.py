@@ -257,7 +257,8 @@ def test_msteps_without_a_mixture_reject_a_bad_post_and_an_empty_cluster_clearly
     X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     with pytest.raises(ValueError, match=r"^post must have shape \(n, K\)"):
         mstep(X, np.ones(3))  # 1-D: a ValueError naming post, not an IndexError
-    with pytest.raises(ValueError, match=r"^(a cluster has no rows|component 1 has no responsibility left)"):
+    with pytest.raises(ValueError, match=r"^(a cluster has no rows|component 1 has no responsibility left).*"
+                       r"pass the previous mixture so it can keep its mean and variance$"):
         mstep(X, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]))
 
 
@@ -267,3 +268,34 @@ def test_em_history_honours_the_mask():
     junk = np.where(X != 0, X, 9.0)
     a, b = em.history(X, start), em.history(junk, start, mask=X != 0)
     assert [it.ll for it in a] == [it.ll for it in b]
+
+
+def test_kmeans_keeps_an_empty_cluster_that_is_not_the_last_and_runs_from_a_zero_variance():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]])
+    # cluster 0 starts far from every point: it is empty, clusters 1 and 2 still update
+    start = GaussianMixture(np.array([[100.0, 100.0], [0.0, 0.0], [10.0, 10.0]]), np.array([3.0, 0.0, 0.0]),
+                            np.full(3, 1 / 3))  # variances of 0 are K-means' own (identical rows)
+    mixture, post, cost = kmeans.run(X, start, np.full((4, 3), 1 / 3))
+    np.testing.assert_array_equal(mixture.mu, [[100.0, 100.0], [0.0, 0.5], [10.0, 10.5]])
+    np.testing.assert_array_equal(mixture.var, [3.0, 0.5 / 4, 0.5 / 4])  # kept; SSE 0.5 / (d n) = 0.5 / 4
+    np.testing.assert_array_equal(mixture.p, [0.0, 0.5, 0.5])
+    assert cost == 1.0
+
+
+def test_naive_em_run_keeps_a_component_that_loses_every_point():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5]])
+    far = GaussianMixture(np.array([[0.5, 0.5], [1e6, 1e6]]), np.array([1.0, 0.01]), np.array([0.5, 0.5]))
+    mixture, post, ll = naive_em.run(X, far, np.full((5, 2), 0.5))
+    assert (post[:, 1] == 0).all() and mixture.p[1] == 0.0
+    np.testing.assert_array_equal(mixture.mu[1], [1e6, 1e6])  # kept from the mixture passed in
+    assert mixture.var[1] == 0.01
+
+
+def test_observed_mask_accepts_0_1_integers_and_refuses_other_values():
+    X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    mixture = GaussianMixture(np.array([[1.0, 1.0]]), np.array([1.0]), np.array([1.0]))
+    a = em.estep(X, mixture, mask=np.array([[1, 0], [0, 1]]))
+    b = em.estep(X, mixture, mask=np.array([[True, False], [False, True]]))
+    assert a[1] == b[1]
+    with pytest.raises(ValueError, match=r"^mask must be boolean \(True = observed\) or hold only 0 and 1$"):
+        em.estep(X, mixture, mask=np.array([[1, 2], [0, 1]]))
