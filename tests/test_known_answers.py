@@ -299,3 +299,15 @@ def test_observed_mask_accepts_0_1_integers_and_refuses_other_values():
     assert a[1] == b[1]
     with pytest.raises(ValueError, match=r"^mask must be boolean \(True = observed\) or hold only 0 and 1$"):
         em.estep(X, mixture, mask=np.array([[1, 2], [0, 1]]))
+
+
+def test_init_seed_defaults_to_0_and_collapse_names_its_component():
+    for a, b in zip(init(THREE, 2)[0], init(THREE, 2, seed=0)[0]):
+        np.testing.assert_array_equal(a, b)
+    from cfgmm_lib.common import ComponentCollapse
+
+    X = np.array([[5.0, 5.0], [0.0, 0.0], [5.0, 5.0], [1.0, 2.0]])
+    post = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # component 1 on two identical points
+    with pytest.raises(ComponentCollapse) as info:
+        naive_em.mstep(X, post)
+    assert info.value.component == 1
