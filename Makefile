@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
-.PHONY: setup lab test notebooks exercises bench bench-scale clean
+.PHONY: setup lab test notebooks exercises bench bench-scale mutation clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "cfgmm needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -37,5 +37,22 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --json benchmarks/results/bench_scale.json
 
+# Mutation testing (mutmut 3) of common, kmeans, naive_em, em and the evaluation protocol with the
+# fast tests; configured in pyproject.toml [tool.mutmut]. CPU-heavy: nice, and MUTATION_JOBS workers.
+# The scope: every function of the handout's modules; of common, the algorithm (not plot, not the
+# argument checks); of the evaluation, the protocol (split, score, the fits it compares, evaluate).
+MUTATION_JOBS ?= 2
+MUTATION_SCOPE ?= 'cfgmm_lib.kmeans.*' 'cfgmm_lib.naive_em.x_[!t]*' 'cfgmm_lib.em.*' \
+	'cfgmm_lib.common.x_init__*' 'cfgmm_lib.common.x_n_parameters__*' 'cfgmm_lib.common.x_bic*' \
+	'cfgmm_lib.common.x_rmse__*' 'cfgmm_lib.common.x_log_normalize__*' 'cfgmm_lib.common.x_em_iterations__*' \
+	'cfgmm_lib.common.x_observed_mask__*' \
+	'cfgmm_lib.evaluation*.x_holdout_split__*' 'cfgmm_lib.evaluation*.x_score__*' \
+	'cfgmm_lib.evaluation*.x_fit_bias__*' 'cfgmm_lib.evaluation*.x_fit_mixture__*' 'cfgmm_lib.evaluation*.x_evaluate__*'
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	nice $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_SCOPE)
+	$(BIN)/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json
+	$(BIN)/mutmut results   # the survivors; `mutmut show NAME` prints one as a diff
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis artifacts notebooks/output
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis artifacts notebooks/output mutants

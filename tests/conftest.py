@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from cfgmm_lib import data
+
+# Property tests are reproducible in CI: there (CI=true or CFGMM_REQUIRE_COURSE_DATA=1) hypothesis
+# is derandomised, so every run tries the same examples; elsewhere it explores new ones, and on a
+# failure prints the blob that replays it (@reproduce_failure). Loaded here, before any test module
+# builds its own settings on top of the profile.
+settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI", "") not in ("", "0", "false") or data.require_course_data()
+                      else "dev")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ def test_benchmark_prints_its_ratios():
         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
     ).stdout
     assert "ours / floor" in out and "(target <= 1.3)" in out
+    assert "1 interleaved rounds" in out and "one sample is" in out  # says how each contender is timed
     assert "Handout sweep" in out and "Peak memory" in out
     ratio = float(out.split("ours / floor")[1].split()[0])
     assert ratio > 0

@@ -12,26 +12,26 @@ X = np.array([[5.0, 0.0, 3.0], [0.0, 0.0, 0.0], [1.0, 2.0, 0.0]])
 
 def test_baseline_predictions():
     glob = (5 + 3 + 1 + 2) / 4
-    np.testing.assert_allclose(ev.predict_global_mean(X), glob)
-    np.testing.assert_allclose(ev.predict_user_mean(X)[:, 0], [4.0, glob, 1.5])  # empty row: global mean
-    np.testing.assert_allclose(ev.predict_movie_mean(X)[0], [3.0, 2.0, 3.0])
+    np.testing.assert_allclose(ev.predict_global_mean(X), glob, rtol=1e-15)  # means of a few integers
+    np.testing.assert_allclose(ev.predict_user_mean(X)[:, 0], [4.0, glob, 1.5], rtol=1e-15)  # empty row: global mean
+    np.testing.assert_allclose(ev.predict_movie_mean(X)[0], [3.0, 2.0, 3.0], rtol=1e-15)
     X2 = X.copy()
     X2[:, 1] = 0
-    assert ev.predict_movie_mean(X2)[0, 1] == pytest.approx((5 + 3 + 1) / 3)  # never rated: global mean
+    assert ev.predict_movie_mean(X2)[0, 1] == pytest.approx((5 + 3 + 1) / 3, rel=1e-15)  # never rated: global mean
 
 
 def test_baselines_with_an_explicit_mask_allow_zero_ratings():
     R = np.array([[0.0, 1.0], [-1.0, 0.0]])
     mask = np.array([[True, True], [True, False]])
-    np.testing.assert_allclose(ev.predict_user_mean(R, mask)[:, 0], [0.5, -1.0])
+    np.testing.assert_allclose(ev.predict_user_mean(R, mask)[:, 0], [0.5, -1.0], rtol=1e-15)
 
 
 def test_rmse_and_mae_on_selected_entries():
     pred = np.array([[1.0, 2.0], [3.0, 4.0]])
     truth = np.array([[1.0, 0.0], [0.0, 8.0]])
     where = np.array([[True, False], [False, True]])
-    assert ev.rmse_on(pred, truth, where) == pytest.approx(np.sqrt(8))
-    assert ev.mae_on(pred, truth, where) == pytest.approx(2.0)
+    assert ev.rmse_on(pred, truth, where) == pytest.approx(np.sqrt(8), rel=1e-15)
+    assert ev.mae_on(pred, truth, where) == 2.0  # exact in binary
     with pytest.raises(ValueError, match="nothing to score"):
         ev.rmse_on(pred, truth, np.zeros((2, 2), bool))
     with pytest.raises(ValueError, match="one shape"):
@@ -42,7 +42,7 @@ def test_mean_models_predict_like_the_full_matrices():
     rows, cols = np.array([0, 1, 2, 2]), np.array([2, 0, 1, 2])
     for kind, full in (("global", ev.predict_global_mean(X)), ("user", ev.predict_user_mean(X)),
                        ("movie", ev.predict_movie_mean(X))):
-        np.testing.assert_allclose(ev.fit_means(X, kind).predict(rows, cols), full[rows, cols])
+        np.testing.assert_array_equal(ev.fit_means(X, kind).predict(rows, cols), full[rows, cols])  # same numbers, looked up
     with pytest.raises(ValueError, match="kind must be"):
         ev.fit_means(X, "genre")
 
@@ -96,7 +96,7 @@ def test_holdout_fraction_must_be_inside_0_1(small, fraction):
 
 
 def test_holdout_needs_observed_entries():
-    with pytest.raises(ValueError, match="no observed entry"):
+    with pytest.raises(ValueError, match="^X has no observed entry"):  # names the argument
         holdout_split(np.zeros((5, 4)))
     with pytest.raises(ValueError, match="nothing to fit or to score"):
         holdout_split(np.eye(3), 0.01)
@@ -104,7 +104,7 @@ def test_holdout_needs_observed_entries():
 
 def test_score_clips_to_the_rating_scale():
     s = score(np.array([6.0, 0.0, 3.0]), np.array([5.0, 1.0, 4.0]))
-    assert s["rmse"] == pytest.approx(np.sqrt(1 / 3)) and s["mae"] == pytest.approx(1 / 3)
+    assert s["rmse"] == pytest.approx(np.sqrt(1 / 3), rel=1e-15) and s["mae"] == pytest.approx(1 / 3, rel=1e-15)
     assert score(np.array([6.0]), np.array([5.0]), clip=None)["rmse"] == 1.0
     with pytest.raises(ValueError, match="1-D arrays"):
         score(np.ones(3), np.ones(2))
@@ -114,7 +114,7 @@ def test_bias_baseline_fits_an_exact_bias_matrix():
     rng = np.random.default_rng(0)
     exact = 3 + rng.normal(0, 0.5, (30, 1)) + rng.normal(0, 0.5, (1, 20))
     model = fit_bias(exact, 0.0, 0.0, iters=200)
-    np.testing.assert_allclose(model.matrix(), exact, atol=1e-6)
+    np.testing.assert_allclose(model.matrix(), exact, atol=1e-9)  # 200 sweeps converge far below 1e-9
 
 
 def test_bias_baseline_beats_the_global_mean_on_held_out(small):
@@ -165,10 +165,7 @@ def test_evaluate_fits_every_model_and_chooses_on_validation(small):
     assert result["choices"]["neural"]["rank"] == result["choices"]["matrix_factorization"]["rank"]
     assert result["rmse"]["bias_baseline"] < result["rmse"]["global_mean"]
     assert set(result["validation"]["course_mixture"]) == {"1", "3"}
-    assert result["validation_rmse"]["course_mixture"] == min(result["validation"]["course_mixture"].values())
-    assert result["choices"]["course_mixture"]["K"] == int(min(result["validation"]["course_mixture"],
-                                                               key=result["validation"]["course_mixture"].get))
-    # the hidden entries never reach a model: refitting on the training split gives the same table
+    # which setting wins, and that the hidden ratings reach no choice: tests/test_protocol.py
     X_train = result["split"][0]
     assert (X_train[result["split"][1], result["split"][2]] == 0).all()
 

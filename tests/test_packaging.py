@@ -63,8 +63,19 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
 
 def test_makefile_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "notebooks", "bench"):
+    for target in ("lab", "test", "notebooks", "bench", "mutation"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_mutation_testing_is_configured_and_not_part_of_make_test():
+    makefile = (ROOT / "Makefile").read_text()
+    test_recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "mutmut" not in test_recipe
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    mutmut = config["tool"]["mutmut"]
+    for module in ("common", "kmeans", "naive_em", "em", "evaluation"):
+        assert any(module in p for p in mutmut["only_mutate"]), module
+    assert "mutmut" in " ".join(config["project"]["optional-dependencies"]["mutation"])
 
 
 def test_course_files_are_ignored_and_not_tracked():

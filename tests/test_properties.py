@@ -223,3 +223,14 @@ def test_log_normalize_equals_scipy_logsumexp(n, K, seed, scale):
     lse = logsumexp(f, axis=1)
     np.testing.assert_allclose(post, np.exp(f - lse[:, None]), rtol=1e-12, atol=1e-300)
     assert ll == pytest.approx(lse.sum(), rel=1e-13, abs=1e-12)
+
+
+def test_property_tests_are_reproducible_in_ci():
+    """CI (CFGMM_REQUIRE_COURSE_DATA=1 or CI=true) derandomises hypothesis; elsewhere a failure prints its replay blob."""
+    import os
+
+    from cfgmm_lib import data
+
+    assert SETTINGS.print_blob
+    if data.require_course_data() or os.environ.get("CI", "") not in ("", "0", "false"):
+        assert SETTINGS.derandomize and SETTINGS.database is None

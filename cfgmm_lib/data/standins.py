@@ -82,6 +82,21 @@ def require_course_data() -> bool:
     return _switch(ENV_REQUIRE)
 
 
+def _forced_standins() -> bool:
+    """``CFGMM_FORCE_STANDIN=1``, unless ``CFGMM_REQUIRE_COURSE_DATA=1``: the requirement wins.
+
+    CI sets the requirement; were the force to win, an environment variable could turn
+    every course-data check of CI into a stand-in run that asserts nothing.
+    """
+    if not _switch(ENV_FORCE_STANDIN):
+        return False
+    if require_course_data():
+        warnings.warn(f"{ENV_FORCE_STANDIN}=1 is ignored because {ENV_REQUIRE}=1: the course data is required",
+                      stacklevel=3)
+        return False
+    return True
+
+
 def using_standins() -> bool:
     """True when ``load_or_standin`` will give stand-ins (forced, or course files missing).
 
@@ -90,7 +105,7 @@ def using_standins() -> bool:
     CourseDataMissing
         When files are missing and ``CFGMM_REQUIRE_COURSE_DATA=1``.
     """
-    if _switch(ENV_FORCE_STANDIN):
+    if _forced_standins():
         return True
     for name in registry.COURSE_FILES:
         try:
@@ -119,10 +134,11 @@ def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
     Notes
     -----
     ``CFGMM_FORCE_STANDIN=1`` uses the stand-ins even where the course files
-    are installed (the tests run every notebook that way).
+    are installed (the tests run every notebook that way), except when
+    ``CFGMM_REQUIRE_COURSE_DATA=1`` is also set: the requirement wins.
     """
     cf = canonical(name)
-    if _switch(ENV_FORCE_STANDIN):
+    if _forced_standins():
         why = f"{ENV_FORCE_STANDIN}=1"
     else:
         try:
