@@ -85,8 +85,14 @@ def test_every_mistake_of_the_table_has_a_variant_and_an_edit():
 def test_every_variant_is_named(step):
     for mid, fn in mistakes.VARIANTS[step]:
         v = run_check(step, fn)
-        if (step, mid) in INVISIBLE_IN_RUN:
-            assert v.ok
+        if (step, mid) in INVISIBLE_IN_RUN:  # may go unseen in a whole run; if seen, it must be named right
+            assert v.ok or (v.status == "failed" and v.mistake == mid), (mid, str(v))
+            continue
+        if mid == "no-variance-floor" and v.status == "error":
+            # without a floor a component can shrink onto a few ratings and the likelihood grow without
+            # bound (the stand-in test case does): the learner's run never converges, an error here and a
+            # time-out in the CLI
+            assert "no convergence" in str(v), str(v)
             continue
         assert v.status == "failed" and v.mistake == mid, (mid, str(v))
         assert (v.passed < v.total or mid == "mutates-input") and v.detail.startswith('on "')
@@ -98,7 +104,8 @@ def test_the_verdict_shows_one_reference_value_at_most(capsys):
     out = capsys.readouterr().out
     assert out.strip() == str(v)
     assert out.count("expected") == 1
-    assert len(re.findall(r"-?\d+\.\d{4,}", out)) <= 2  # yours and the library's first differing value
+    shown = re.sub(r"\(off by [^)]*\)", "", out)  # the size of the gap is not a reference value
+    assert len(re.findall(r"-?\d+\.\d{4,}", shown)) <= 2  # yours and the library's first differing value
     assert "[normaliser-uses-d]" in out and out.startswith("FAIL  em.estep")
 
 
