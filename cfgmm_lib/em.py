@@ -249,10 +249,15 @@ def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: floa
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
+    return _run(*_check_run_args(X, mixture, mask, min_variance, max_iter))
+
+
+def _check_run_args(X, mixture, mask, min_variance, max_iter):
+    """The checks ``run`` and ``history`` open with: ``(observed pieces, mixture, floor, max_iter)``."""
     X, mixture, _ = check_step_args(X, mixture)
     floor = _check_min_variance(min_variance)
     max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
-    return _run(_observe(X, mask), mixture, floor, max_iter)
+    return _observe(X, mask), mixture, floor, max_iter
 
 
 def _loop(obs: Observed, mixture: GaussianMixture, floor: float, max_iter: int | None, name: str) -> Loop:
@@ -302,10 +307,7 @@ def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = 0.2
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    X, mixture, _ = check_step_args(X, mixture)
-    floor = _check_min_variance(min_variance)
-    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
-    return [Iteration(*it) for it in _loop(_observe(X, mask), mixture, floor, max_iter, "em.history")]
+    return [Iteration(*it) for it in _loop(*_check_run_args(X, mixture, mask, min_variance, max_iter), "em.history")]
 
 
 def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
