@@ -48,6 +48,19 @@ def course():
     return get
 
 
+@pytest.fixture(scope="session")
+def small():
+    """A planted ratings matrix (bias + rank 3 + noise), 30 % missing, small enough to fit everything in seconds.
+
+    Tests that change it work on a copy (the fixture is shared by the whole session).
+    """
+    rng = np.random.default_rng(7)
+    n, d = 120, 80
+    truth = np.clip(np.rint(3.5 + rng.normal(0, 0.5, (n, 1)) + rng.normal(0, 0.4, (1, d))
+                            + rng.normal(0, 0.6, (n, 3)) @ rng.normal(0, 0.6, (3, d)) + rng.normal(0, 0.3, (n, d))), 1, 5)
+    return np.where(rng.random((n, d)) < 0.3, 0.0, truth)
+
+
 @pytest.fixture
 def rng():
     """A local generator (tests never touch NumPy's global state)."""

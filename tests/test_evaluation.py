@@ -64,17 +64,6 @@ from cfgmm_lib.evaluation import (MODELS, evaluate, fit_bias, fit_mixture, heldo
                                   holdout_split, score)
 
 
-@pytest.fixture(scope="module")
-def small():
-    """A planted ratings matrix, small enough to fit everything in seconds."""
-    rng = np.random.default_rng(7)
-    n, d = 120, 80
-    truth = np.clip(np.rint(3.5 + rng.normal(0, 0.5, (n, 1)) + rng.normal(0, 0.4, (1, d))
-                            + rng.normal(0, 0.6, (n, 3)) @ rng.normal(0, 0.6, (3, d)) + rng.normal(0, 0.3, (n, d))), 1, 5)
-    X = np.where(rng.random((n, d)) < 0.3, 0.0, truth)
-    return X
-
-
 def test_holdout_split_hides_a_fixed_share_and_changes_nothing(small):
     before = small.copy()
     X_train, rows, cols, ratings = holdout_split(small, 0.1, seed=3)

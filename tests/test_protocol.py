@@ -27,16 +27,6 @@ from cfgmm_lib.factorization import fit_neural
 SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 10.0)]}
 
 
-@pytest.fixture(scope="module")
-def small():
-    """A planted ratings matrix (bias + rank 3 + noise), 30 % missing."""
-    rng = np.random.default_rng(7)
-    n, d = 120, 80
-    truth = np.clip(np.rint(3.5 + rng.normal(0, 0.5, (n, 1)) + rng.normal(0, 0.4, (1, d))
-                            + rng.normal(0, 0.6, (n, 3)) @ rng.normal(0, 0.6, (3, d)) + rng.normal(0, 0.3, (n, d))), 1, 5)
-    return np.where(rng.random((n, d)) < 0.3, 0.0, truth)
-
-
 # ----- 1. the hidden ratings reach nothing but the final score -----
 
 @pytest.fixture(scope="module")
