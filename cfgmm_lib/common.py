@@ -146,6 +146,13 @@ def as_real_array(value, name: str) -> np.ndarray:
     The one conversion every array check starts with; the caller's array is never modified
     (a copy is made only when the dtype changes).
     """
+    if issparse(value):  # np.asarray would make a 0-d object array of it
+        raise TypeError(
+            f"{name} is a scipy.sparse matrix, and this function takes a dense array ({name}.toarray() if it "
+            "fits in memory, with 0 = missing); on sparse input, where the stored entries are the observed "
+            "ratings, use em.run, common.init, sweep, scale.predict or evaluation's holdout_split, fit_means, "
+            "fit_bias and fit_mixture"
+        )
     if np.iscomplexobj(value):
         raise TypeError(f"{name} must be real; it is a complex array (its imaginary part would be dropped)")
     try:
@@ -339,20 +346,24 @@ def check_post(post, n: int, K: int | None = None) -> np.ndarray:
     return arr
 
 
-def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, need_post: bool = False):
+def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, need_post: bool = False,
+                    sparse: bool = False):
     """The checks every public ``estep``, ``mstep`` and ``run`` opens with, in one place.
 
     Parameters
     ----------
     X : array-like of shape (n, d)
-    mixture : GaussianMixture, optional
-        Checked against X's width.
+    mixture : GaussianMixture
+        Checked against X's width; required (None is refused) except in an M-step (``need_post``).
     post : array-like of shape (n, K), optional
         Checked when given or when ``need_post``; K comes from the mixture, or from post itself.
     zero_variance : bool, default False
         Accept variances of 0 (K-means).
     need_post : bool, default False
         ``post`` is required (an M-step).
+    sparse : bool, default False
+        Accept a ``scipy.sparse`` X (EM with missing entries: its stored entries are the observed
+        ratings); elsewhere a sparse X is refused with a message that says what to do.
 
     Returns
     -------
@@ -360,14 +371,14 @@ def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, 
     mixture : GaussianMixture or None
     post : array of shape (n, K) or None
     """
-    if issparse(X):  # stored entries = observed ratings (EM with missing entries only; notebook 07)
+    if sparse and issparse(X):  # stored entries = observed ratings (EM with missing entries only; notebook 07)
         from .scale.sparse import check_sparse
 
         X = check_sparse(X)
     else:
         X = check_matrix(X)
     n, d = X.shape
-    if mixture is not None:
+    if mixture is not None or not need_post:  # only an M-step may go without one
         mixture = check_mixture(mixture, d, zero_variance=zero_variance)
         if not zero_variance:
             _check_scale(X.data if issparse(X) else X, mixture, X.shape[0] * X.shape[1])

@@ -162,7 +162,7 @@ def estep(X, mixture: GaussianMixture, *, mask=None) -> tuple[np.ndarray, float]
     ll : float
         ``sum_u logsumexp_j f(u, j)``.
     """
-    X, mixture, _ = check_step_args(X, mixture)
+    X, mixture, _ = check_step_args(X, mixture, sparse=True)
     return _estep(_observe(X, mask), mixture)
 
 
@@ -210,7 +210,7 @@ def mstep(X, post, mixture: GaussianMixture, min_variance: float = 0.25, *, mask
         observed ratings of column l; ``var[j]`` the weighted mean squared
         error over observed entries, with the new means, floored.
     """
-    X, mixture, post = check_step_args(X, mixture, post, need_post=True)
+    X, mixture, post = check_step_args(X, mixture, post, need_post=True, sparse=True)
     floor = _check_min_variance(min_variance)
     return _mstep(_observe(X, mask), post, mixture, floor)
 
@@ -254,7 +254,7 @@ def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: floa
 
 def _check_run_args(X, mixture, mask, min_variance, max_iter):
     """The checks ``run`` and ``history`` open with: ``(observed pieces, mixture, floor, max_iter)``."""
-    X, mixture, _ = check_step_args(X, mixture)
+    X, mixture, _ = check_step_args(X, mixture, sparse=True)
     floor = _check_min_variance(min_variance)
     max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
     return _observe(X, mask), mixture, floor, max_iter
@@ -335,7 +335,7 @@ def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    X, mixture, _ = check_step_args(X, mixture)
+    X, mixture, _ = check_step_args(X, mixture, sparse=True)
     obs = _observe(X, mask)
     if issparse(X):
         return fill_sparse(obs, mixture, _estep)

@@ -242,3 +242,32 @@ def test_evaluation_cli_refuses_before_fitting(argv, fragment, monkeypatch, caps
     assert evaluation_main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and fragment in err and err.count("\n") == 1
+
+
+# ----- a missing mixture, and a sparse matrix where a dense one is needed -----
+
+@pytest.mark.parametrize("call", [
+    lambda: kmeans.run(X, None, POST), lambda: kmeans.estep(X, None),
+    lambda: naive_em.run(T, None, POST), lambda: naive_em.estep(T, None),
+    lambda: em.run(X, None, POST), lambda: em.estep(X, None), lambda: em.fill_matrix(X, None),
+    lambda: em.history(X, None),
+], ids=["kmeans.run", "kmeans.estep", "naive_em.run", "naive_em.estep", "em.run", "em.estep", "em.fill_matrix",
+        "em.history"])
+def test_a_mixture_of_none_is_refused_by_name(call):
+    """None where the mixture goes (a learner's unfinished ``mixture, post = ...``) is named, not an AttributeError."""
+    refused(call, TypeError, "mixture must be a GaussianMixture", "NoneType")
+
+
+def _sparse():
+    import scipy.sparse as sp
+
+    return sp.csr_matrix(X)
+
+
+@pytest.mark.parametrize("call", [
+    lambda S: kmeans.run(S, MIX, POST), lambda S: naive_em.estep(S, MIX), lambda S: evaluate(S),
+    lambda S: rmse(S, X), lambda S: component_health(S, MIX), lambda S: kmeans.mstep(S, POST),
+], ids=["kmeans.run", "naive_em.estep", "evaluate", "rmse", "component_health", "kmeans.mstep"])
+def test_a_sparse_matrix_where_a_dense_one_is_needed_is_named(call):
+    """Not numpy's 'setting an array element with a sequence': the message says what to do instead."""
+    refused(lambda: call(_sparse()), TypeError, "X is a scipy.sparse matrix", "toarray()", "em.run")

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 
 from cfgmm_lib import bic, em, init
 from cfgmm_lib.common import GaussianMixture
+from cfgmm_lib.evaluation import fit_bias, fit_means, holdout_split, predict_global_mean, predict_user_mean
 from cfgmm_lib.scale import MAX_FILL_ENTRIES, check_sparse, netflix_like, predict
 from cfgmm_lib.scale import synthetic
 from cfgmm_lib.sweep import sweep
@@ -129,6 +130,15 @@ def test_a_matrix_too_large_to_densify_works_and_fill_matrix_refuses():
     assert n * d > MAX_FILL_ENTRIES
     with pytest.raises(ValueError, match=r"cfgmm_lib\.scale\.predict\(X, mixture, rows, cols\)"):
         em.fill_matrix(S, mixture)
+    # the held-out protocol's pieces work on it too, and the whole-matrix baselines refuse to fill it
+    S_train, hr, hc, hv = holdout_split(S, 0.1, 0)
+    assert S_train.shape == S.shape and S_train.nnz + hv.size == S.nnz
+    assert np.isfinite(fit_bias(S_train).predict(hr, hc)).all()
+    assert np.isfinite(fit_means(S_train, "user").predict(hr, hc)).all()
+    with pytest.raises(ValueError, match=r"fit_means\(X, 'user'\)\.predict\(rows, cols\)"):
+        predict_user_mean(S)
+    with pytest.raises(ValueError, match="800.0 GB"):
+        predict_global_mean(S)
 
 
 def test_sparse_input_is_checked_and_never_changed():

@@ -12,6 +12,7 @@ from scipy.sparse import issparse
 
 from ..common import check_matrix, check_scalar, observed_mask
 from ..scale import heldout as sparse_heldout
+from ..scale.sparse import MAX_FILL_ENTRIES
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
            "BiasModel", "fit_bias"]
@@ -30,13 +31,26 @@ def _means(X, mask, axis):
     return np.where(count > 0, total / np.maximum(count, 1), glob), glob, X.shape
 
 
+def _dense_shape(shape, X, kind: str) -> tuple[int, int]:
+    """The (n, d) of a prediction matrix, refused when a sparse X is too large to fill."""
+    if issparse(X) and shape[0] * shape[1] > MAX_FILL_ENTRIES:
+        raise ValueError(
+            f"predict_{kind}_mean would build a dense {shape[0]:,} x {shape[1]:,} array "
+            f"({shape[0] * shape[1] * 8 / 1e9:,.1f} GB) from the sparse X; predict only the entries you need "
+            f"with fit_means(X, {kind!r}).predict(rows, cols)"
+        )
+    return shape
+
+
 def predict_global_mean(X, mask=None) -> np.ndarray:
     """Every entry predicted by the mean of all observed ratings.
 
     Parameters
     ----------
     X : array of shape (n, d)
-        Ratings, 0 = missing (unless ``mask`` is given).
+        Ratings, 0 = missing (unless ``mask`` is given); or a ``scipy.sparse`` matrix whose
+        stored entries are the ratings (refused when the (n, d) result would exceed
+        ``scale.MAX_FILL_ENTRIES``: use ``fit_means(X, kind).predict(rows, cols)`` there).
     mask : bool array of shape (n, d), optional
 
     Returns
@@ -44,7 +58,7 @@ def predict_global_mean(X, mask=None) -> np.ndarray:
     array of shape (n, d)
     """
     _, glob, shape = _means(X, mask, axis=0)
-    return np.full(shape, glob)
+    return np.full(_dense_shape(shape, X, "global"), glob)
 
 
 def predict_user_mean(X, mask=None) -> np.ndarray:
@@ -53,7 +67,7 @@ def predict_user_mean(X, mask=None) -> np.ndarray:
     Shapes as ``predict_global_mean``.
     """
     means, _, shape = _means(X, mask, axis=1)
-    return np.broadcast_to(means[:, None], shape).copy()
+    return np.broadcast_to(means[:, None], _dense_shape(shape, X, "user")).copy()
 
 
 def predict_movie_mean(X, mask=None) -> np.ndarray:
@@ -62,7 +76,7 @@ def predict_movie_mean(X, mask=None) -> np.ndarray:
     Shapes as ``predict_global_mean``.
     """
     means, _, shape = _means(X, mask, axis=0)
-    return np.broadcast_to(means[None, :], shape).copy()
+    return np.broadcast_to(means[None, :], _dense_shape(shape, X, "movie")).copy()
 
 
 @dataclass

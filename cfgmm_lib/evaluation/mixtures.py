@@ -113,7 +113,7 @@ def heldout_log_likelihood(X_train, mixture: GaussianMixture, rows, cols, rating
     -------
     float
     """
-    X_train, mixture, _ = check_step_args(X_train, mixture)
+    X_train, mixture, _ = check_step_args(X_train, mixture, sparse=True)
     post, _ = em._estep(em._observe(X_train, mask), mixture)
     rows, cols, y = check_entries(rows, cols, ratings, X_train.shape)
     mu, var = mixture.mu, mixture.var
