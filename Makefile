@@ -19,10 +19,11 @@ setup: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-# TEST_JOBS pytest-xdist workers (one per CPU); a notebook's cells, and the browser tests, stay on one worker
+# TEST_JOBS pytest-xdist workers (one per CPU). --dist loadfile keeps a file's tests on one worker:
+# a notebook's cells share one kernel, and the browser tests one JupyterLab.
 TEST_JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile tests notebooks $(NBVAL)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py build

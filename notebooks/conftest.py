@@ -27,13 +27,7 @@ def _uses_course_data(item) -> bool:
     return "data_banner(" in (source.read_text() if source.exists() else item.path.read_text())
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # `make test` runs on pytest-xdist workers (--dist loadgroup): a notebook's cells share one
-    # kernel, so each notebook is one group and runs whole on one worker
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
     nbval_items = [item for item in items if item.path.suffix == ".ipynb" and _uses_course_data(item)]
     if not nbval_items:
         return
