@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .common import check_entries, check_matrix, check_scalar, check_seed, observed_mask
+from .scale.sparse import MAX_FILL_ENTRIES
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
@@ -126,7 +127,9 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     Parameters
     ----------
     X : array of shape (n, d)
-        Ratings, 0 = missing (unless ``mask`` is given).
+        Ratings, 0 = missing (unless ``mask`` is given); or a ``scipy.sparse`` matrix whose stored
+        entries are the ratings, up to ``scale.MAX_FILL_ENTRIES`` entries in all (the solves use
+        dense (n, d) arrays).
     rank : int, default 20
     reg, reg_bias : float
         Ridge penalties of the factor vectors and of the biases.
@@ -143,8 +146,13 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     """
     rank, reg, reg_bias, seed = _check_hyper(rank, reg, reg_bias, seed)
     iters = check_scalar(iters, "iters", int, low=1)
-    rows, cols, ratings = observed_triplets(X, mask)
     n, d = np.shape(X)
+    if sp.issparse(X) and n * d > MAX_FILL_ENTRIES:
+        raise ValueError(
+            f"fit_als solves with dense {n:,} x {d:,} arrays ({n * d * 8 / 1e9:,.1f} GB each) and X is a sparse "
+            "matrix too large for them; fit_neural trains the same model on the stored entries only"
+        )
+    rows, cols, ratings = observed_triplets(X, mask)
     M = np.zeros((n, d))
     M[rows, cols] = 1.0
     R = np.zeros((n, d))
@@ -158,8 +166,10 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     for _ in range(iters):
         P, b_user = _ridge_rows(M, R - mu - b_movie[None, :], Q, reg, reg_bias)
         Q, b_movie = _ridge_rows(M.T, (R - mu - b_user[:, None]).T, P, reg, reg_bias)
-        err = ratings - (mu + b_user[rows] + b_movie[cols] + np.einsum("kr,kr->k", P[rows], Q[cols]))
-        history.append(float(err @ err + reg * ((P * P).sum() + (Q * Q).sum())
+        # the squared error on the observed entries, from the (n, d) arrays the solves use anyway:
+        # one BLAS product instead of gathering an (N, rank) row of P and of Q per rating
+        err = M * (R - mu - b_user[:, None] - b_movie[None, :] - P @ Q.T)
+        history.append(float(np.einsum("ud,ud->", err, err) + reg * ((P * P).sum() + (Q * Q).sum())
                              + reg_bias * (b_user @ b_user + b_movie @ b_movie)))
     return FactorModel(mu, b_user, b_movie, P, Q, history)
 

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from cfgmm_lib import bic, em, init
 from cfgmm_lib.common import GaussianMixture
 from cfgmm_lib.evaluation import fit_bias, fit_means, holdout_split, predict_global_mean, predict_user_mean
+from cfgmm_lib.factorization import fit_als
 from cfgmm_lib.scale import MAX_FILL_ENTRIES, check_sparse, netflix_like, predict
 from cfgmm_lib.scale import synthetic
 from cfgmm_lib.sweep import sweep
@@ -139,6 +140,8 @@ def test_a_matrix_too_large_to_densify_works_and_fill_matrix_refuses():
         predict_user_mean(S)
     with pytest.raises(ValueError, match="800.0 GB"):
         predict_global_mean(S)
+    with pytest.raises(ValueError, match="fit_neural trains the same model"):
+        fit_als(S, 2)
 
 
 def test_sparse_input_is_checked_and_never_changed():
