@@ -84,13 +84,31 @@ def _outputs_text(nb) -> str:
     return "\n".join(parts)
 
 
+# Smaller settings for the stand-in runs, set as a learner would edit the parameters cell: every
+# cell and code path still runs (nbval runs the notebook with its own settings on the course data).
+QUICK = {
+    "05_beyond_the_handout": {  # 40 s -> about 10 s: two EM starts, a grid of two settings per model
+        "SEEDS": "range(2)",
+        "GRID": '{"bias_reg": [5.0, 25.0], "K": [1, 4], "rank_reg": [(10, 10.0), (20, 20.0)]}',
+    },
+}
+
+
+def test_quick_settings_are_parameters_of_their_notebooks():
+    for name, parameters in QUICK.items():
+        first = jupytext.read(ROOT / "notebooks" / f"{name}.py").cells[0].source
+        assert all(f"\n{k} = " in "\n" + first for k in parameters), name
+    with pytest.raises(ValueError, match="sets no"):
+        nbtools.execute(SOURCES[0], parameters={"NOT_A_PARAMETER": "1"})
+
+
 @pytest.mark.parametrize("py", COURSE, ids=[p.stem for p in COURSE])
 def test_notebook_runs_on_the_standins(py, monkeypatch):
     """Without the course data every notebook runs top to bottom, with a visible banner."""
     monkeypatch.setenv("CFGMM_FORCE_STANDIN", "1")
     monkeypatch.delenv("CFGMM_REQUIRE_COURSE_DATA", raising=False)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    nb, _ = nbtools.execute(py, timeout=300)  # raises CellExecutionError on any error
+    nb, _ = nbtools.execute(py, timeout=300, parameters=QUICK.get(py.stem))  # raises CellExecutionError on any error
     text = _outputs_text(nb)
     assert "Synthetic stand-in data" in text
     if "checkpoint(" in py.read_text():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -54,10 +55,21 @@ def pair_differences(py: Path) -> list[str]:
     return problems
 
 
-def execute(py: Path, timeout: int = 600):
-    """Run a notebook source top to bottom; returns the executed notebook and its run time."""
+def execute(py: Path, timeout: int = 600, parameters: dict[str, str] | None = None):
+    """Run a notebook source top to bottom; returns the executed notebook and its run time.
+
+    ``parameters`` (name -> Python source of its value) are set in a cell run right after the
+    parameters cell, as a learner would edit that cell (papermill's "injected-parameters").
+    """
     nb = jupytext.read(py)
     nb.metadata.pop("widgets", None)
+    if parameters:
+        unknown = [k for k in parameters if not re.search(rf"^{re.escape(k)} = ", nb.cells[0].source, re.M)]
+        if unknown:
+            raise ValueError(f"{py.stem}'s parameters cell sets no {unknown}")
+        cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v}" for k, v in parameters.items()))
+        cell.metadata["tags"] = ["injected-parameters"]
+        nb.cells.insert(1, cell)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}},
         record_timing=False, store_widget_state=False,
