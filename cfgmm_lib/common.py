@@ -569,7 +569,8 @@ def _make_run_result(triple, n_iter, converged, estep_mixture):
 def _caller_level() -> int:
     """``stacklevel`` that makes a warning point at the first caller outside the package."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("cfgmm_lib"):
+    # ("mutmut.": under `make mutation` every library function is called through mutmut's trampoline)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(("cfgmm_lib", "mutmut.")):
         frame, level = frame.f_back, level + 1
     return level
 
