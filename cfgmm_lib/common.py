@@ -906,8 +906,11 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
           learner's ``main.py`` sees each figure);
         - in a notebook, nothing is shown here: the returned figure is
           displayed once, as the cell's result;
-        - with ``ax``, or a non-interactive backend (Agg, in tests and CI),
-          nothing is shown or registered with pyplot.
+        - in a script with a non-interactive backend (Agg: a headless machine,
+          CI), nothing is shown; the figure is registered with pyplot when the
+          script uses pyplot, so that its ``plt.savefig(...)`` right after the
+          call saves this figure, as with the course's ``plot``;
+        - with ``ax``, nothing is made, shown or registered.
 
         ``True`` shows it now (in a notebook: ``display(fig)``, for a figure
         made inside a loop, which is not a cell's result); ``False`` never shows.
@@ -935,7 +938,10 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
 
     if show is not None and not isinstance(show, (bool, np.bool_)):
         raise TypeError(f"show must be True, False or None, got {show!r}")
-    pyplot = ax is None and (show or (show is None and _course_show_wanted())) and not _in_kernel()
+    course = show is None and _course_show_wanted()  # the course's plt.show()
+    # a headless script that uses pyplot finds the figure with plt.gcf() / plt.savefig(), as the course's
+    pyplot = ax is None and not _in_kernel() and (
+        show or course or (show is None and "matplotlib.pyplot" in sys.modules))
     if ax is None:
         if pyplot:
             import matplotlib.pyplot as plt
@@ -990,7 +996,7 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
         from IPython.display import display
 
         display(fig)
-    elif pyplot or show:
+    elif course or show:
         import matplotlib.pyplot as plt
 
         plt.show()

@@ -65,3 +65,14 @@ def small():
 def rng():
     """A local generator (tests never touch NumPy's global state)."""
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """``plot`` registers its figures with pyplot in a script that imported it (as the course's
+    ``plot`` does); close them after each test, as a script's exit would."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

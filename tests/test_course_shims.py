@@ -194,3 +194,35 @@ def test_notebook_shows_each_figure_exactly_once():
     images = [sum("image/png" in o.get("data", {}) for o in cell.outputs) for cell in nb.cells]
     assert images == [0, 1, 2, 0, 0]
     assert not any(o.get("name") == "stderr" for cell in nb.cells for o in cell.outputs)
+
+
+HEADLESS_SAVE = '''
+import numpy as np
+import matplotlib.pyplot as plt
+import common
+
+X = np.random.default_rng(0).normal(size=(40, 2)) * 5
+mixture, post = common.init(X, 3, 0)
+common.plot(X, mixture, post, "saved headless")
+plt.savefig("figure.png")
+print("figures open:", len(plt.get_fignums()))
+'''
+
+
+@pytest.mark.parametrize("backend", ["Agg", "svg"])
+def test_a_headless_script_saves_the_plot_with_plt_savefig(tmp_path, backend):
+    """A learner on a server adds ``plt.savefig`` after ``common.plot``: the file holds the drawing."""
+    (tmp_path / "common.py").write_text("from cfgmm_lib.common import *\n")
+    (tmp_path / "save.py").write_text(HEADLESS_SAVE)
+    proc = run_script(tmp_path, "save.py", backend)
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+    assert "figures open: 1" in proc.stdout
+    image = plt_imread(tmp_path / "figure.png")
+    drawn = (image[..., :3] < 0.9).any(axis=-1).mean()  # share of pixels that are not (near) white
+    assert drawn > 0.02, f"only {drawn:.1%} of the saved figure is drawn: an empty figure was saved"
+
+
+def plt_imread(path):
+    import matplotlib.image
+
+    return matplotlib.image.imread(path)
