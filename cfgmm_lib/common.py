@@ -566,7 +566,7 @@ def _make_run_result(triple, n_iter, converged, estep_mixture):
     return RunResult(*triple, n_iter=n_iter, converged=converged, estep_mixture=estep_mixture)
 
 
-def _caller_level() -> int:
+def _caller_level() -> int:  # pragma: no mutate block (counts frames: mutmut's wrapper would add one)
     """``stacklevel`` that makes a warning point at the first caller outside the package."""
     frame, level = sys._getframe(1), 1
     # ("mutmut.": under `make mutation` every library function is called through mutmut's trampoline)
