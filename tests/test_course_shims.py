@@ -209,6 +209,7 @@ print("figures open:", len(plt.get_fignums()))
 '''
 
 
+@pytest.mark.slow  # a fresh interpreter per backend (and mutmut's trampolines cannot run in one)
 @pytest.mark.parametrize("backend", ["Agg", "svg"])
 def test_a_headless_script_saves_the_plot_with_plt_savefig(tmp_path, backend):
     """A learner on a server adds ``plt.savefig`` after ``common.plot``: the file holds the drawing."""
