@@ -181,9 +181,14 @@ def _check_list(values, name: str, check) -> list:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(f"{name} must be an iterable of integers (a list such as [3]), got "
                         f"{type(values).__name__} {values!r}")
-    out = [check(v) for v in values]
+    out = []
+    for i, v in enumerate(values):
+        try:
+            out.append(check(v))
+        except (TypeError, ValueError) as exc:  # say which entry of which list
+            raise type(exc)(f"{name}[{i}]: {exc}") from None
     if not out:
-        raise ValueError(f"{name} is empty: sweep needs at least one value")
+        raise ValueError(f"{name} is empty: it needs at least one value")
     return out
 
 

@@ -54,11 +54,11 @@ def _check_grid(grid, n: int) -> dict:
         "K": _check_list(grid["K"], "grid['K']", lambda K: check_K(K, n)),
     }
     pairs = []
-    for pair in _check_list(grid["rank_reg"], "grid['rank_reg']", lambda x: x):
+    for i, pair in enumerate(_check_list(grid["rank_reg"], "grid['rank_reg']", lambda x: x)):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise TypeError(f"grid['rank_reg'] must hold (rank, reg) pairs, got {pair!r}")
-        pairs.append((check_scalar(pair[0], "rank", int, low=1),
-                      check_scalar(pair[1], "reg", low=0.0, low_inclusive=False)))
+        pairs.append((check_scalar(pair[0], f"grid['rank_reg'][{i}]'s rank", int, low=1),
+                      check_scalar(pair[1], f"grid['rank_reg'][{i}]'s reg", low=0.0, low_inclusive=False)))
     out["rank_reg"] = pairs
     return out
 

@@ -1,0 +1,208 @@
+"""``evaluate`` does, step for step, what its docstring and notebook 05 say it does.
+
+The expected values come from the documented protocol carried out with the public functions,
+each tested on its own elsewhere (``holdout_split``, ``fit_means``, ``fit_bias``, ``fit_mixture``,
+``fit_als``, ``fit_neural``, ``score``):
+
+1. hide ``fraction`` of the observed ratings with ``seed``; carve a validation split of the same
+   share out of the training ratings with ``seed + 1``;
+2. for each model, fit every candidate setting on what is left and score it on the validation
+   ratings; keep the lowest validation RMSE;
+3. refit the chosen setting on all the training ratings and score it once on the hidden ones.
+
+The same data and the same arithmetic give the same floats, so the comparisons are exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import numpy as np
+import pytest
+
+from cfgmm_lib.evaluation import (MODELS, OPTIONAL_MODELS, evaluate, fit_bias, fit_means, fit_mixture,
+                                  holdout_split, score)
+from cfgmm_lib.factorization import fit_als, fit_neural
+
+GRID = {"bias_reg": [1.0, 25.0], "K": [1, 3], "rank_reg": [(2, 5.0), (4, 20.0)]}
+SEED, SEEDS, FRACTION = 3, [0, 1], 0.15
+
+
+@pytest.fixture(scope="module")
+def run(small):
+    """``evaluate`` with every model and progress on, and what it printed to stderr."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        result = evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=GRID, models=MODELS + OPTIONAL_MODELS,
+                          progress=True, keep_models=True)
+    return result, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def protocol(small):
+    """The documented protocol, carried out with the public functions."""
+    X_train, rows, cols, ratings = holdout_split(small, FRACTION, SEED)
+    X_fit, vrows, vcols, vratings = holdout_split(X_train, FRACTION, SEED + 1)
+
+    def val(model):
+        return score(model.predict(vrows, vcols), vratings)["rmse"]
+
+    out = {"split": (X_train, rows, cols, ratings), "validation_split": (X_fit, vrows, vcols, vratings),
+           "validation": {}, "choices": {}, "models": {}}
+    for kind in ("global", "user", "movie"):
+        out["models"][f"{kind}_mean"] = fit_means(X_train, kind)
+
+    out["validation"]["bias_baseline"] = scores = {str(r): val(fit_bias(X_fit, r, r)) for r in GRID["bias_reg"]}
+    reg = float(min(scores, key=scores.get))
+    out["choices"]["bias_baseline"] = {"reg": reg}
+    out["models"]["bias_baseline"] = bias = fit_bias(X_train, reg, reg)
+
+    for name, fit_offset, offset in (("course_mixture", None, None),
+                                     ("bias_aware_mixture", fit_bias(X_fit, reg, reg), bias)):
+        scores = {str(K): val(fit_mixture(X_fit, K, SEEDS, offset=fit_offset)) for K in GRID["K"]}
+        K = int(min(scores, key=scores.get))
+        model = fit_mixture(X_train, K, SEEDS, offset=offset)
+        out["validation"][name], out["models"][name] = scores, model
+        out["choices"][name] = {"K": K, "seed": model.seed}
+
+    scores = {f"{r},{lam}": val(fit_als(X_fit, rank=r, reg=lam, seed=SEED)) for r, lam in GRID["rank_reg"]}
+    best = min(scores, key=scores.get)
+    rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
+    out["validation"]["matrix_factorization"] = scores
+    out["choices"]["matrix_factorization"] = {"rank": rank, "reg": reg_mf}
+    out["models"]["matrix_factorization"] = fit_als(X_train, rank=rank, reg=reg_mf, seed=SEED)
+
+    for name, implicit in (("neural", False), ("neural_implicit", True)):
+        probe = fit_neural(X_fit, rank=rank, reg=reg_mf, seed=SEED, validation=(vrows, vcols, vratings),
+                           implicit=implicit)
+        epochs = int(np.argmin(probe.history)) + 1  # early stopping: the best epoch on validation
+        out["validation"][name] = {str(e + 1): h for e, h in enumerate(probe.history)}
+        out["choices"][name] = {"rank": rank, "reg": reg_mf, "epochs": epochs}
+        out["models"][name] = fit_neural(X_train, rank=rank, reg=reg_mf, seed=SEED, epochs=epochs, implicit=implicit)
+
+    out["rmse"], out["mae"] = {}, {}
+    for name, model in out["models"].items():
+        s = score(model.predict(rows, cols), ratings)
+        out["rmse"][name], out["mae"][name] = s["rmse"], s["mae"]
+    return out
+
+
+def test_the_splits_are_the_documented_ones(run, protocol, small):
+    result, _ = run
+    for key in ("split", "validation_split"):
+        for got, want in zip(result[key], protocol[key]):
+            np.testing.assert_array_equal(got, want)
+    X_train, _, _, ratings = protocol["split"]
+    assert result["n_train"] == np.count_nonzero(X_train) == np.count_nonzero(small) - len(ratings)
+    assert result["n_test"] == len(ratings) > 0
+    assert result["fraction"] == FRACTION and result["seed"] == SEED
+
+
+def test_every_model_is_there_once(run):
+    result, _ = run
+    names = set(MODELS + OPTIONAL_MODELS)
+    assert set(result["rmse"]) == set(result["mae"]) == set(result["seconds"]) == set(result["models"]) == names
+    tuned = names - {"global_mean", "user_mean", "movie_mean"}
+    assert set(result["choices"]) == set(result["validation"]) == set(result["validation_rmse"]) == tuned
+
+
+def test_validation_scores_and_choices_are_the_protocols(run, protocol):
+    result, _ = run
+    assert result["validation"] == protocol["validation"]
+    assert result["choices"] == protocol["choices"]
+    for name, scores in protocol["validation"].items():  # the chosen setting's own validation score
+        chosen = {"bias_baseline": lambda c: str(c["reg"]), "course_mixture": lambda c: str(c["K"]),
+                  "bias_aware_mixture": lambda c: str(c["K"]),
+                  "matrix_factorization": lambda c: f"{c['rank']},{c['reg']}",
+                  "neural": lambda c: str(c["epochs"]), "neural_implicit": lambda c: str(c["epochs"])}[name]
+        assert result["validation_rmse"][name] == scores[chosen(protocol["choices"][name])], name
+
+
+def test_the_refitted_models_and_their_scores_are_the_protocols(run, protocol):
+    result, _ = run
+    _, rows, cols, _ = protocol["split"]
+    for name, model in protocol["models"].items():
+        np.testing.assert_array_equal(result["models"][name].predict(rows, cols), model.predict(rows, cols),
+                                      err_msg=name)
+    assert result["rmse"] == protocol["rmse"]
+    assert result["mae"] == protocol["mae"]
+
+
+def test_seconds_are_wall_times_in_hundredths(run):
+    result, _ = run
+    for name, sec in result["seconds"].items():
+        assert set(sec) == {"select", "fit"}
+        for value in sec.values():
+            assert 0.0 <= value < 600 and value == round(value, 2), (name, sec)
+    for kind in ("global", "user", "movie"):  # nothing to choose for a mean
+        assert result["seconds"][f"{kind}_mean"]["select"] == 0.0
+
+
+def test_progress_reports_each_step_on_stderr(run, protocol, small, capsys):
+    result, err = run
+    lines = err.splitlines()
+    X_fit = protocol["validation_split"]
+    assert lines[0] == (f"split: {result['n_train']} training ratings ({len(X_fit[3])} of them for validation), "
+                        f"{result['n_test']} hidden")
+    for name in MODELS + OPTIONAL_MODELS:
+        line = next(line for line in lines if line.startswith(f"  {name:22s} held-out RMSE"))
+        assert f"held-out RMSE {result['rmse'][name]:.4f}  MAE {result['mae'][name]:.4f}" in line
+        assert re.search(r"\(choosing \d+\.\d s, final fit \d+\.\d s\)", line)
+        if name in result["choices"]:
+            assert line.endswith(f"  chosen: {json.dumps(result['choices'][name])}")
+        else:
+            assert line.endswith(" s)")
+    for name in ("course_mixture", "bias_aware_mixture"):
+        for K, value in result["validation"][name].items():
+            assert f"    {name} K = {K}: validation RMSE {value:.4f}" in lines
+    for key, value in result["validation"]["matrix_factorization"].items():
+        r, lam = key.split(",")
+        assert f"    matrix_factorization rank {r}, reg {lam}: validation RMSE {value:.4f}" in lines
+    for name in ("neural", "neural_implicit"):
+        curve = [round(h, 4) for h in result["validation"][name].values()]
+        assert f"    {name}: validation RMSE by epoch {curve}" in lines
+    # and without progress, nothing is printed
+    evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=GRID, models=["global_mean"])
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("models, fits", [
+    ("bias_aware_mixture", {"_fit_bias", "_fit_mixture"}),  # its bias offset is fitted, not reported
+    (["course_mixture"], {"_fit_mixture"}),
+    (["matrix_factorization"], {"fit_als"}),
+    (["neural", "user_mean"], {"fit_als", "fit_neural", "fit_means"}),  # the factorisation's setting is chosen
+    (["neural_implicit"], {"fit_als", "fit_neural"}),
+    (["global_mean"], {"fit_means"}),
+])
+def test_only_the_asked_models_are_fitted_and_reported(small, monkeypatch, models, fits):
+    """Nothing is fitted (nor its time spent) for a model nobody asked for; only the asked ones are reported."""
+    experiment = sys.modules[evaluate.__module__]  # where evaluate looks its fits up
+    called = set()
+    for name in ("_fit_bias", "_fit_mixture", "fit_als", "fit_neural", "fit_means"):
+        def counting(*args, _fit=getattr(experiment, name), _name=name, **kwargs):
+            called.add(_name)
+            return _fit(*args, **kwargs)
+        monkeypatch.setattr(experiment, name, counting)
+    result = evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=GRID, models=models)
+    asked = {models} if isinstance(models, str) else set(models)
+    assert set(result["rmse"]) == set(result["seconds"]) == asked
+    assert called == fits
+    assert "models" not in result and "split" not in result and "validation_split" not in result  # keep_models=False
+
+
+def test_the_grid_is_checked_against_the_number_of_users(small):
+    """K may go up to n (the users), whatever d is: here n = 120 > d = 80."""
+    n, d = small.shape
+    assert n > 90 > d
+    evaluate(small, FRACTION, seed=SEED, grid={"K": [90]}, models=["global_mean"])  # accepted: 90 <= n
+    with pytest.raises(ValueError, match="K must satisfy"):
+        evaluate(small, FRACTION, seed=SEED, grid={"K": [n + 1]}, models=["global_mean"])
+    with pytest.raises(ValueError, match=r"^seeds\[1\]: seed must be a non-negative integer"):
+        evaluate(small, FRACTION, seed=SEED, seeds=[0, -1], models=["global_mean"])
+    with pytest.raises(ValueError, match=r"^grid\['rank_reg'\]\[1\]'s reg must be a positive number"):
+        evaluate(small, FRACTION, seed=SEED, grid={"rank_reg": [(2, 1.0), (2, 0.0)]}, models=["global_mean"])
