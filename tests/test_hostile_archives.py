@@ -182,6 +182,27 @@ def test_total_bound_is_exact_on_member_sizes(tmp_path, course, monkeypatch, ove
         assert sorted(p.name for p in dest.iterdir()) == sorted(course)
 
 
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_total_bound_is_exact_on_what_follows_the_end_marker(tmp_path, course, monkeypatch, over):
+    # the bytes after the end-of-archive block are read too (to reach gzip's checksum) and count
+    # towards the same bound, byte for byte: the members' sizes plus that tail
+    members = [(f"netflix/{n}", c) for n, c in course.items()]
+    tail = 3000
+    archive = raw_tar_gz(tmp_path / "a.tar.gz", members, tail=tail)
+    total = sum(len(c) for _, c in members) + tail
+    monkeypatch.setattr(data.installer, "MAX_TOTAL_BYTES", total - over)
+    monkeypatch.setattr(data.installer, "CHUNK", 1024)  # the tail takes several reads
+    dest = tmp_path / "dest"
+    if over:
+        with pytest.raises(data.DataFileError,
+                           match=re.escape(f"more than {total - 1} bytes (not the course archive)")):
+            data.install(archive, dest)
+        assert not dest.exists()
+    else:
+        data.install(archive, dest)
+        assert sorted(p.name for p in dest.iterdir()) == sorted(course)
+
 @pytest.mark.parametrize("extra", [0, 1])
 def test_member_count_bound_is_exact(tmp_path, course, monkeypatch, extra):
     members = [(f"netflix/{n}", c) for n, c in course.items()] + [(f"junk/{i}", b"x") for i in range(2 + extra)]
