@@ -331,3 +331,106 @@ def test_install_command_line(tmp_path, course):
     bad = subprocess.run([sys.executable, "-m", "cfgmm_lib.data", "install", str(tmp_path / "none")],
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "does not exist" in bad.stderr
+
+
+def test_install_report_says_what_happened_to_each_file(tmp_path, monkeypatch):
+    """One line per course file, in the registry's order; byte counts are the files' lengths."""
+    src = fake_course(tmp_path, monkeypatch)
+    names = list(data.COURSE_FILES)
+    first = names[0]
+    size = {n: len((src / n).read_bytes()) for n in names}
+    partial = make_tar(tmp_path / "partial.tar.gz",
+                       [({"name": f"netflix/{n}"}, (src / n).read_bytes()) for n in names[1:]])
+    dest = tmp_path / "a" / "b" / "dest"  # its parents do not exist yet: they are created
+    assert data.install(partial, dest) == (
+        [f"{first}: not in partial.tar.gz"]
+        + [f"{n}: installed ({size[n]:,} bytes, SHA-256 verified)" for n in names[1:]])
+    assert sorted(p.name for p in dest.iterdir()) == sorted(names[1:])
+    # the whole folder: the missing one is installed, the others are left alone (the next ones too)
+    assert data.install(src, dest) == (
+        [f"{first}: installed ({size[first]:,} bytes, SHA-256 verified)"]
+        + [f"{n}: already installed, unchanged" for n in names[1:]])
+    # the partial archive again: the file it lacks is there already
+    assert data.install(partial, dest) == (
+        [f"{first}: not in partial.tar.gz (already installed)"]
+        + [f"{n}: already installed, unchanged" for n in names[1:]])
+    for n in names:
+        assert (dest / n).read_bytes() == (src / n).read_bytes()
+
+
+def test_install_without_dest_uses_CFGMM_DATA_else_the_project_data(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    project = tmp_path / "project-data"  # stands in for the checkout's data/, which is never touched
+    monkeypatch.setattr(data.registry, "PROJECT_DATA", project)
+    env_dir = tmp_path / "env-data"
+    monkeypatch.setenv(data.ENV_DIR, str(env_dir))
+    data.install(src)
+    assert sorted(p.name for p in env_dir.iterdir()) == sorted(data.COURSE_FILES)
+    assert not project.exists()
+    monkeypatch.delenv(data.ENV_DIR)
+    data.install(src)
+    assert sorted(p.name for p in project.iterdir()) == sorted(data.COURSE_FILES)
+
+
+def test_unreadable_and_empty_archive_messages_carry_their_facts(tmp_path):
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not an archive")
+    with pytest.raises(tarfile.ReadError) as raw:  # what tarfile itself says about it
+        tarfile.open(junk, "r:*")
+    with pytest.raises(data.DataFileError) as info:
+        data.install(junk, tmp_path / "dest")
+    # the underlying error's type and text, on one line
+    assert f"ReadError: {' '.join(str(raw.value).split())}" in str(info.value)
+    assert "\n" not in str(info.value)
+    empty = make_tar(tmp_path / "empty.tar.gz", [({"name": "readme.md"}, b"hi")])
+    with pytest.raises(data.DataFileError) as info:
+        data.install(empty, tmp_path / "dest")
+    assert f"holds none of the course files ({', '.join(data.COURSE_FILES)})" in str(info.value)
+    assert not (tmp_path / "dest").exists()
+
+
+def test_each_file_is_written_beside_its_target_under_a_hidden_name_then_renamed(tmp_path, monkeypatch):
+    """Same folder, so the rename is atomic (one filesystem); hidden, so a crash leaves no file that looks like data."""
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+    renames, real_replace = [], os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: renames.append((Path(a), Path(b))) or real_replace(a, b))
+    data.install(src, dest)
+    assert sorted(b.name for _, b in renames) == sorted(data.COURSE_FILES)
+    for a, b in renames:
+        assert a.parent == b.parent == dest and a.name.startswith("."), (a, b)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(data.COURSE_FILES)  # no temporary file left
+
+
+def test_a_failed_write_raises_its_own_error_and_leaves_no_partial_file(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+
+    def disk_full(a, b):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        data.install(src, dest)
+    assert list(dest.iterdir()) == []
+
+
+class Interrupt(BaseException):
+    """Stands in for a signal (Ctrl-C) arriving at any bytecode boundary."""
+
+
+def test_an_interrupt_just_after_a_rename_is_not_masked(tmp_path, monkeypatch):
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+    real_replace = os.replace
+
+    def replace_then_interrupt(a, b):
+        real_replace(a, b)
+        raise Interrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    with pytest.raises(Interrupt):  # not a FileNotFoundError from cleaning up the renamed file
+        data.install(src, dest)
+    first = next(iter(data.COURSE_FILES))
+    assert [p.name for p in dest.iterdir()] == [first]
+    assert (dest / first).read_bytes() == (src / first).read_bytes()

@@ -79,8 +79,8 @@ def _archive_members(archive: Path):
             m = tar.next()
             if m is None:
                 # read the compressed stream to its end, so that its checksum (gzip's CRC) is verified
-                while tar.fileobj.read(CHUNK):
-                    total += CHUNK
+                while block := tar.fileobj.read(CHUNK):
+                    total += len(block)
                     if total > MAX_TOTAL_BYTES:
                         raise _Refused(f"{archive.name}: refused, more than {MAX_TOTAL_BYTES} bytes "
                                        "(not the course archive)")
