@@ -267,6 +267,18 @@ def test_install_never_silently_overwrites(tmp_path, monkeypatch):
     assert (dest / "toy_data.txt").read_bytes() == (src / "toy_data.txt").read_bytes()
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_where_a_course_file_goes_is_refused_before_anything_is_written(tmp_path, monkeypatch, force):
+    src = fake_course(tmp_path, monkeypatch)
+    dest = tmp_path / "dest"
+    (dest / "test_complete.txt").mkdir(parents=True)  # not the first file: the others must not be written
+    (dest / "test_complete.txt" / "mine.txt").write_text("kept\n")
+    with pytest.raises(data.DataFileError, match="nothing installed: .*test_complete.txt is a folder .* move it away"):
+        data.install(src, dest, force=force)
+    assert sorted(p.name for p in dest.iterdir()) == ["test_complete.txt"]
+    assert (dest / "test_complete.txt" / "mine.txt").read_text() == "kept\n"
+
+
 def test_install_refuses_wrong_checksum(tmp_path, monkeypatch):
     src = fake_course(tmp_path, monkeypatch)
     (src / "test_complete.txt").write_text("9 9\n9 9\n")

@@ -190,6 +190,9 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
             raise DataFileError(f"{source} holds none of the course files ({', '.join(registry.COURSE_FILES)})")
         for base in verified:
             target = dest / base
+            if target.is_dir() and not target.is_symlink():  # --force replaces files, never a folder
+                raise DataFileError(f"nothing installed: {target} is a folder where the course's {base} goes; "
+                                    "move it away first")
             if target.exists() and not force and not (
                     target.is_file() and sha256_of(target) == registry.COURSE_FILES[base].sha256):
                 raise DataFileError(f"nothing installed: {target} exists and differs from the course's {base}; "
