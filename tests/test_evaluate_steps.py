@@ -30,7 +30,9 @@ GRID = {"bias_reg": [1.0, 25.0], "K": [1, 3], "rank_reg": [(2, 5.0), (4, 20.0)]}
 SEED, SEEDS, FRACTION = 3, [0, 1], 0.15
 
 
-@pytest.fixture(scope="module")
+# Function-scoped on purpose: mutmut (make mutation) maps a test to the functions it calls, and a
+# module-scoped fixture would run evaluate for the first of these tests only.
+@pytest.fixture
 def run(small):
     """``evaluate`` with every model and progress on, and what it printed to stderr."""
     import contextlib
@@ -43,7 +45,7 @@ def run(small):
     return result, err.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def protocol(small):
     """The documented protocol, carried out with the public functions."""
     X_train, rows, cols, ratings = holdout_split(small, FRACTION, SEED)

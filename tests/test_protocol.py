@@ -29,7 +29,7 @@ SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 1
 
 # ----- 1. the hidden ratings reach nothing but the final score -----
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, so that make mutation sees each test call evaluate (about 0.5 s each)
 def with_garbage(small):
     """``evaluate`` on the matrix, and on a copy whose hidden ratings are all replaced by other ratings."""
     _, rows, cols, ratings = holdout_split(small, 0.1, seed=0)
