@@ -111,6 +111,13 @@ def test_mstep_post_of_wrong_shape(fn):
         fn(X, np.full((3, 2), 0.5))
 
 
+def test_em_mstep_needs_the_current_mixture():
+    # unlike naive_em.mstep and kmeans.mstep, em.mstep reads the mixture (means with a soft count
+    # below 1 keep their value): None is refused by name, not met with an AttributeError
+    with pytest.raises(TypeError, match=r"\bmixture must be a GaussianMixture\(mu, var, p\), got NoneType"):
+        em.mstep(X, POST, None)
+
+
 def test_em_mask_checks():
     with pytest.raises(ValueError, match="mask must have the shape of X"):
         em.estep(X, GOOD, mask=np.ones((4, 2), bool))
