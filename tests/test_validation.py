@@ -123,6 +123,22 @@ def test_em_mask_checks():
         em.estep(X, GOOD, mask=np.ones((4, 2), bool))
     with pytest.raises(ValueError, match="mask must be boolean"):
         em.estep(X, GOOD, mask=np.full(X.shape, 2))
+    # a complex mask: named, with the meaning of True and the problem
+    with pytest.raises(TypeError, match=r"^mask must be boolean \(True = observed\), got a complex array$"):
+        em.estep(X, GOOD, mask=np.ones(X.shape) + 0j)
+
+
+def test_em_observe_refuses_a_mask_with_a_sparse_X():
+    # a sparse X's stored entries are the observed ratings: a mask would be silently ignored
+    from scipy.sparse import csr_matrix
+
+    with pytest.raises(ValueError, match=r"^mask= is for a dense X; in a sparse X the stored entries are the obs"):
+        em.observe(csr_matrix(X), mask=X != 0)
+
+
+def test_em_mstep_refuses_a_missing_post_by_name():
+    with pytest.raises(ValueError, match=r"^post must have shape \(n, K\) = \(4, 2\)"):
+        em.mstep(X, None, GOOD)
 
 
 def test_min_variance_must_be_positive():
