@@ -116,6 +116,8 @@ def test_em_mstep_needs_the_current_mixture():
     # below 1 keep their value): None is refused by name, not met with an AttributeError
     with pytest.raises(TypeError, match=r"\bmixture must be a GaussianMixture\(mu, var, p\), got NoneType"):
         em.mstep(X, POST, None)
+    with pytest.raises(TypeError, match=r"em\.mstep needs the current mixture \(a mean entry with soft count below 1 "):
+        em.mstep(X, POST, None)  # ... and says why
 
 
 def test_em_mask_checks():
