@@ -124,6 +124,9 @@ def test_naive_em_collapse_is_a_clear_error():
     post = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match="component 0 collapsed"):
         naive_em.mstep(X, post)
+    # ... and says why there is no result and what to try
+    with pytest.raises(ValueError, match=r"likelihood is unbounded there; try another seed or fewer components$"):
+        naive_em.mstep(X, post)
 
 
 def test_K_equals_n_is_allowed(rng):

@@ -99,6 +99,45 @@ def test_score_clips_to_the_rating_scale():
         score(np.ones(3), np.ones(2))
 
 
+def test_score_clip_is_a_pair_low_high_each_named_in_its_message():
+    # clip=(3, 3) is allowed (low <= high): every prediction becomes 3, errors 0 and -1
+    s = score(np.array([1.0, 5.0]), np.array([3.0, 4.0]), clip=(3.0, 3.0))
+    assert s["rmse"] == pytest.approx(np.sqrt(0.5), rel=1e-15) and s["mae"] == 0.5
+    p, y = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+    for bad in [(1.0, 3.0, 5.0), "15"]:
+        with pytest.raises(TypeError, match=r"^clip must be a pair \(low, high\) or None, got "):
+            score(p, y, clip=bad)
+    with pytest.raises(TypeError, match=r"^clip\[0\] must be a real number, got str"):
+        score(p, y, clip=("1", 5.0))
+    with pytest.raises(ValueError, match=r"^clip\[1\] must be finite, got nan"):
+        score(p, y, clip=(1.0, float("nan")))
+    with pytest.raises(ValueError, match=r"^predicted holds 1 non-finite value"):
+        score(np.array([1.0, np.nan]), y)
+    with pytest.raises(ValueError, match=r"^ratings holds 1 non-finite value"):
+        score(p, np.array([np.inf, 2.0]))
+
+
+def test_fit_mixture_allows_K_up_to_the_number_of_rows_and_names_bad_arguments():
+    from scipy.sparse import csr_matrix
+
+    from cfgmm_lib import em, init
+
+    tall = np.array([[1.0, 2.0], [2.0, 1.0], [5.0, 4.0], [4.0, 5.0], [3.0, 3.0], [1.0, 5.0]])
+    model = fit_mixture(tall, 3, seeds=[0])  # K = 3 > d = 2 is fine: K counts rows (users)
+    expected = em.run(tall, *init(tall, 3, 0)).mixture  # the protocol: the course's EM from init
+    np.testing.assert_array_equal(model.mixture.mu, expected.mu)
+    with pytest.raises(ValueError, match=r"^seeds is empty"):
+        fit_mixture(tall, 2, seeds=[])
+    with pytest.raises(TypeError, match=r"^offset must be a BiasModel \(from fit_bias\) or None, got str$"):
+        fit_mixture(tall, 2, offset="bias")
+    with pytest.raises(ValueError, match=r"^offset was fitted on a matrix of another shape than X \(6, 2\)$"):
+        fit_mixture(tall, 2, offset=fit_bias(tall[:5]))
+    with pytest.raises(ValueError, match=r"^mask= is for a dense X; in a sparse X the stored entries are the obs"):
+        fit_mixture(csr_matrix(tall), 2, mask=tall != 0)
+    with pytest.raises(ValueError, match=r"^iters must be a positive integer \(>= 1\), got 0$"):
+        fit_bias(tall, iters=0)
+
+
 def test_bias_baseline_fits_an_exact_bias_matrix():
     rng = np.random.default_rng(0)
     exact = 3 + rng.normal(0, 0.5, (30, 1)) + rng.normal(0, 0.5, (1, 20))

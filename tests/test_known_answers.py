@@ -301,6 +301,20 @@ def test_observed_mask_accepts_0_1_integers_and_refuses_other_values():
         em.estep(X, mixture, mask=np.array([[1, 2], [0, 1]]))
 
 
+def test_a_0_1_integer_mask_is_the_bool_mask_everywhere():
+    from cfgmm_lib.common import observed_mask
+    from cfgmm_lib.evaluation import fit_bias
+
+    X = np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 4.0]])
+    ints, bools = np.array([[1, 1, 0], [0, 1, 1]]), np.array([[True, True, False], [False, True, True]])
+    got = observed_mask(X, ints)
+    assert got.dtype == bool  # documented: a bool array (it indexes X elsewhere)
+    np.testing.assert_array_equal(got, bools)
+    a, b = fit_bias(X, mask=ints), fit_bias(X, mask=bools)
+    assert a.mu == b.mu == 1.75  # the mean of the observed 1, 0, 2 and 4 (a 0 observed as a rating)
+    np.testing.assert_array_equal(a.b_user, b.b_user)
+
+
 def test_init_seed_defaults_to_0_and_collapse_names_its_component():
     for a, b in zip(init(THREE, 2)[0], init(THREE, 2, seed=0)[0]):
         np.testing.assert_array_equal(a, b)

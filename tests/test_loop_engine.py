@@ -127,3 +127,54 @@ def test_default_cap_is_far_above_what_the_course_runs_need():
     # the course's toy data needs at most 47 iterations, these stand-ins 174
     worst = max(f.n_iter for f in sweep(TOY, [1, 2, 3, 4], range(5), "naive_em").fits)
     assert worst * 5 < common.MAX_ITER
+
+
+def test_course_rules_hold_at_the_threshold_itself():
+    # the handout stops when the change is *at most* the threshold (<=); these differences equal it exactly
+    assert 1e6 - 999999.0 == 1e-6 * abs(1e6) and -1e6 - -1000001.0 == 1e-6 * abs(-1e6)
+    assert handout_ll_rule(999999.0, 1e6) and handout_ll_rule(-1000001.0, -1e6)
+    assert 1e-4 - 0.0 == 1e-4
+    assert handout_cost_rule(1e-4, 0.0)
+
+
+def test_pickled_run_result_keeps_the_estep_mixture():
+    mixture, post = init(TOY, 2, 0)
+    result = naive_em.run(TOY, mixture, post)
+    back = pickle.loads(pickle.dumps(result))
+    assert back.estep_mixture is not None
+    for a, b in zip(back.estep_mixture, result.estep_mixture):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_em_iterations_is_em_run_on_the_public_steps_and_honours_its_cap():
+    mixture, _ = init(RATINGS, 4, 0)
+    estep, mstep = (lambda m: em.estep(RATINGS, m)), (lambda post, m: em.mstep(RATINGS, post, m))
+    its = list(common.em_iterations(estep, mstep, mixture))  # mstep gets the mixture of the E-step
+    result = em.run(RATINGS, mixture)
+    assert len(its) == result.n_iter and its[-1][1] == result[2]
+    np.testing.assert_array_equal(its[-1][2].mu, result.mixture.mu)
+    with pytest.warns(NotConvergedWarning, match=r"^em_iterations stopped after max_iter = 2 ") as record:
+        assert len(list(common.em_iterations(estep, mstep, mixture, max_iter=2))) == 2
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("name,run,X,K", RUNS)
+def test_max_iter_is_a_positive_integer_and_1_runs_one_iteration(name, run, X, K):
+    mixture, post = init(X, K, 0)
+    with pytest.warns(NotConvergedWarning) as record:
+        one = run(X, mixture, post, max_iter=1)
+    message = str(record[0].message)  # whose run, that one iteration has no change to show, what to try
+    assert message.startswith(f"{name} stopped after max_iter = 1 iterations")
+    assert "(last change of the score: none yet)" in message
+    assert message.endswith("Try a larger max_iter (or max_iter=None), another seed, or fewer components.")
+    assert one.n_iter == 1 and not one.converged
+    with pytest.raises(ValueError, match=r"^max_iter must be a positive integer \(>= 1\), got 0$"):
+        run(X, mixture, post, max_iter=0)
+    with pytest.raises(TypeError, match=r"^max_iter must be an integer, got float 2\.5$"):
+        run(X, mixture, post, max_iter=2.5)
+
+
+def test_history_warning_names_history():
+    mixture, _ = init(RATINGS, 4, 0)
+    with pytest.warns(NotConvergedWarning, match=r"^em\.history stopped after max_iter = 2 "):
+        em.history(RATINGS, mixture, max_iter=2)

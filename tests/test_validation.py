@@ -111,11 +111,36 @@ def test_mstep_post_of_wrong_shape(fn):
         fn(X, np.full((3, 2), 0.5))
 
 
+def test_em_mstep_needs_the_current_mixture():
+    # unlike naive_em.mstep and kmeans.mstep, em.mstep reads the mixture (means with a soft count
+    # below 1 keep their value): None is refused by name, not met with an AttributeError
+    with pytest.raises(TypeError, match=r"\bmixture must be a GaussianMixture\(mu, var, p\), got NoneType"):
+        em.mstep(X, POST, None)
+    with pytest.raises(TypeError, match=r"em\.mstep needs the current mixture \(a mean entry with soft count below 1 "):
+        em.mstep(X, POST, None)  # ... and says why
+
+
 def test_em_mask_checks():
     with pytest.raises(ValueError, match="mask must have the shape of X"):
         em.estep(X, GOOD, mask=np.ones((4, 2), bool))
     with pytest.raises(ValueError, match="mask must be boolean"):
         em.estep(X, GOOD, mask=np.full(X.shape, 2))
+    # a complex mask: named, with the meaning of True and the problem
+    with pytest.raises(TypeError, match=r"^mask must be boolean \(True = observed\), got a complex array$"):
+        em.estep(X, GOOD, mask=np.ones(X.shape) + 0j)
+
+
+def test_em_observe_refuses_a_mask_with_a_sparse_X():
+    # a sparse X's stored entries are the observed ratings: a mask would be silently ignored
+    from scipy.sparse import csr_matrix
+
+    with pytest.raises(ValueError, match=r"^mask= is for a dense X; in a sparse X the stored entries are the obs"):
+        em.observe(csr_matrix(X), mask=X != 0)
+
+
+def test_em_mstep_refuses_a_missing_post_by_name():
+    with pytest.raises(ValueError, match=r"^post must have shape \(n, K\) = \(4, 2\)"):
+        em.mstep(X, None, GOOD)
 
 
 def test_min_variance_must_be_positive():
