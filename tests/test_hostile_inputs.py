@@ -271,3 +271,11 @@ def _sparse():
 def test_a_sparse_matrix_where_a_dense_one_is_needed_is_named(call):
     """Not numpy's 'setting an array element with a sequence': the message says what to do instead."""
     refused(lambda: call(_sparse()), TypeError, "X is a scipy.sparse matrix", "toarray()", "em.run")
+
+
+@pytest.mark.parametrize("X", [np.ones((5, 3)), np.zeros((4, 2)) + 2.5])
+def test_init_on_identical_rows_says_why_it_refuses(X):
+    """The message a learner sees when every row is the same (init's variance would be 0)."""
+    with pytest.raises(ValueError, match=r"^every row of X is the same, so init's variance 0 would make a "
+                                         r"degenerate mixture$"):
+        init(X, 2, 0)
