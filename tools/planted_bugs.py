@@ -1,6 +1,6 @@
 """Plant each bug of issue 11 in a scratch copy of the project and list the fast tests that fail.
 
-    .venv/bin/python tools/planted_bugs.py [--data DIR] [--only NAME ...] [--keep]
+    .venv/bin/python tools/planted_bugs.py [--data DIR] [--only NAME ...] [--keep] [--jobs N]
 
 For each bug: copy the project (git-tracked files) to a temporary folder, make one textual
 replacement in the library, and run the fast tests there (``tests/`` without the browser,
@@ -91,7 +91,7 @@ def plant(dest: Path, patterns, old: str, new: str) -> str | None:
     return None
 
 
-def failing(dest: Path, data_dir: str | None) -> list[str]:
+def failing(dest: Path, data_dir: str | None, jobs: int = 1) -> list[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CFGMM_")}
     env["PYTHONPATH"] = str(dest)
     env["PYTHONWARNINGS"] = "ignore"
@@ -102,7 +102,8 @@ def failing(dest: Path, data_dir: str | None) -> list[str]:
     out = subprocess.run([sys.executable, "-c", "import cfgmm_lib, sys; sys.stdout.write(cfgmm_lib.__file__)"],
                          cwd=dest, env=env, capture_output=True, text=True).stdout
     assert out.startswith(str(dest)), f"the scratch copy is not the one imported: {out}"
-    proc = subprocess.run([sys.executable, "-m", "pytest", *FAST, "-rf"], cwd=dest, env=env,
+    parallel = ["-n", str(jobs)] if jobs > 1 else []  # pytest-xdist workers
+    proc = subprocess.run([sys.executable, "-m", "pytest", *FAST, *parallel, "-rf"], cwd=dest, env=env,
                           capture_output=True, text=True)
     names = re.findall(r"^FAILED (\S+)", proc.stdout, flags=re.M)
     if proc.returncode not in (0, 1):
@@ -125,6 +126,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-if-needed", action="store_true",
                         help="run with the data only for bugs the run without it misses (the tests that "
                              "fail without the data run, unchanged, with it)")
+    parser.add_argument("--jobs", type=int, default=1, help="pytest-xdist workers per run (default 1)")
     args = parser.parse_args(argv)
     rows = ["| bug | fails without the course data | fails with it |", "| --- | --- | --- |"]
     survived = 0
@@ -139,9 +141,9 @@ def main(argv=None) -> int:
                 rows.append(f"| {name}: {what} | (could not plant: code moved) | |")
                 survived += 1
                 continue
-            without = failing(dest, None)
+            without = failing(dest, None, args.jobs)
             run_with = args.data and not (args.data_if_needed and without)
-            with_ = failing(dest, args.data) if run_with else None
+            with_ = failing(dest, args.data, args.jobs) if run_with else None
             survived += not without and not with_
             rows.append(f"| `{name}` ({where}): {what} | {short(without)} | "
                         f"{short(with_) if with_ is not None else ('(same tests)' if args.data else 'not run')} |")
