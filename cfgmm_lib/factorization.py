@@ -35,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .common import check_entries, check_matrix, check_scalar, check_seed, observed_mask
-from .scale.sparse import MAX_FILL_ENTRIES
+from .scale.sparse import check_fillable
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
@@ -147,11 +147,8 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     rank, reg, reg_bias, seed = _check_hyper(rank, reg, reg_bias, seed)
     iters = check_scalar(iters, "iters", int, low=1)
     n, d = np.shape(X)
-    if sp.issparse(X) and n * d > MAX_FILL_ENTRIES:
-        raise ValueError(
-            f"fit_als solves with dense {n:,} x {d:,} arrays ({n * d * 8 / 1e9:,.1f} GB each) and X is a sparse "
-            "matrix too large for them; fit_neural trains the same model on the stored entries only"
-        )
+    if sp.issparse(X):  # the solves below hold dense (n, d) arrays
+        check_fillable((n, d), "fit_als", "fit_neural trains the same model on the stored entries only")
     rows, cols, ratings = observed_triplets(X, mask)
     M = np.zeros((n, d))
     M[rows, cols] = 1.0

@@ -164,14 +164,8 @@ def raw_tar_gz(path: Path, members, tail: int | None = None) -> Path:
     return path
 
 
-@pytest.mark.parametrize("over", [0, 1])
-def test_total_bound_is_exact_on_member_sizes(tmp_path, course, monkeypatch, over):
-    # an empty member counts for nothing; the bound is on the sum of the members' sizes
-    members = [(f"netflix/{n}", c) for n, c in course.items()] + [("netflix/EMPTY", b"")]
-    archive = raw_tar_gz(tmp_path / "a.tar.gz", members)
-    total = sum(len(c) for _, c in members)
-    monkeypatch.setattr(data.installer, "MAX_TOTAL_BYTES", total - over)
-    dest = tmp_path / "dest"
+def _install_at_the_bound(archive, dest, total, over, course):
+    """With the bound ``total - over``: one byte over is refused and writes nothing; at it, all install."""
     if over:
         with pytest.raises(data.DataFileError,
                            match=re.escape(f"more than {total - 1} bytes (not the course archive)")):
@@ -180,6 +174,16 @@ def test_total_bound_is_exact_on_member_sizes(tmp_path, course, monkeypatch, ove
     else:
         data.install(archive, dest)
         assert sorted(p.name for p in dest.iterdir()) == sorted(course)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_total_bound_is_exact_on_member_sizes(tmp_path, course, monkeypatch, over):
+    # an empty member counts for nothing; the bound is on the sum of the members' sizes
+    members = [(f"netflix/{n}", c) for n, c in course.items()] + [("netflix/EMPTY", b"")]
+    archive = raw_tar_gz(tmp_path / "a.tar.gz", members)
+    total = sum(len(c) for _, c in members)
+    monkeypatch.setattr(data.installer, "MAX_TOTAL_BYTES", total - over)
+    _install_at_the_bound(archive, tmp_path / "dest", total, over, course)
 
 
 
@@ -193,15 +197,7 @@ def test_total_bound_is_exact_on_what_follows_the_end_marker(tmp_path, course, m
     total = sum(len(c) for _, c in members) + tail
     monkeypatch.setattr(data.installer, "MAX_TOTAL_BYTES", total - over)
     monkeypatch.setattr(data.installer, "CHUNK", 1024)  # the tail takes several reads
-    dest = tmp_path / "dest"
-    if over:
-        with pytest.raises(data.DataFileError,
-                           match=re.escape(f"more than {total - 1} bytes (not the course archive)")):
-            data.install(archive, dest)
-        assert not dest.exists()
-    else:
-        data.install(archive, dest)
-        assert sorted(p.name for p in dest.iterdir()) == sorted(course)
+    _install_at_the_bound(archive, tmp_path / "dest", total, over, course)
 
 @pytest.mark.parametrize("extra", [0, 1])
 def test_member_count_bound_is_exact(tmp_path, course, monkeypatch, extra):

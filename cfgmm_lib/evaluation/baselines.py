@@ -12,7 +12,7 @@ from scipy.sparse import issparse
 
 from ..common import check_matrix, check_scalar, observed_mask
 from ..scale import heldout as sparse_heldout
-from ..scale.sparse import MAX_FILL_ENTRIES
+from ..scale.sparse import check_fillable
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
            "BiasModel", "fit_bias"]
@@ -33,12 +33,9 @@ def _means(X, mask, axis):
 
 def _dense_shape(shape, X, kind: str) -> tuple[int, int]:
     """The (n, d) of a prediction matrix, refused when a sparse X is too large to fill."""
-    if issparse(X) and shape[0] * shape[1] > MAX_FILL_ENTRIES:
-        raise ValueError(
-            f"predict_{kind}_mean would build a dense {shape[0]:,} x {shape[1]:,} array "
-            f"({shape[0] * shape[1] * 8 / 1e9:,.1f} GB) from the sparse X; predict only the entries you need "
-            f"with fit_means(X, {kind!r}).predict(rows, cols)"
-        )
+    if issparse(X):
+        check_fillable(shape, f"predict_{kind}_mean",
+                       f"predict only the entries you need with fit_means(X, {kind!r}).predict(rows, cols)")
     return shape
 
 

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from ..common import GaussianMixture, check_mixture
 
-__all__ = ["SparseObserved", "check_sparse", "observe_sparse", "init_moments", "fill_sparse", "predict",
+__all__ = ["SparseObserved", "check_sparse", "check_fillable", "observe_sparse", "init_moments", "fill_sparse", "predict",
            "MAX_FILL_ENTRIES"]
 
 #: ``fill_matrix`` on a sparse X returns a dense (n, d) array only up to this many entries (1.07 GB of float64).
@@ -155,14 +155,23 @@ def init_moments(X: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     return mu, var
 
 
+def check_fillable(shape: tuple[int, int], what: str, instead: str) -> None:
+    """Refuse to build a dense ``shape`` array from a sparse X beyond ``MAX_FILL_ENTRIES`` entries.
+
+    The one check behind every function that would densify a sparse input; the message says how
+    large the array would be and what to do ``instead``.
+    """
+    n, d = shape
+    if n * d > MAX_FILL_ENTRIES:
+        raise ValueError(f"{what} would build a dense {n:,} x {d:,} array ({n * d * 8 / 1e9:,.1f} GB) from the "
+                         f"sparse X; {instead}")
+
+
 def fill_sparse(obs: SparseObserved, mixture: GaussianMixture, estep) -> np.ndarray:
     """``em.fill_matrix`` for a sparse X, when the dense result fits (``MAX_FILL_ENTRIES``)."""
     n, d = obs.X.shape
-    if n * d > MAX_FILL_ENTRIES:
-        raise ValueError(
-            f"fill_matrix would build a dense {n:,} x {d:,} array ({n * d * 8 / 1e9:,.1f} GB) from the sparse X; "
-            "predict only the entries you need with cfgmm_lib.scale.predict(X, mixture, rows, cols)"
-        )
+    check_fillable((n, d), "fill_matrix",
+                   "predict only the entries you need with cfgmm_lib.scale.predict(X, mixture, rows, cols)")
     post, _ = estep(obs, mixture)
     out = post @ mixture.mu
     rows = np.repeat(np.arange(n), np.diff(obs.X.indptr))
