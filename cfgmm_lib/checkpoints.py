@@ -7,6 +7,7 @@ Introduced in ``notebooks/00_start_here.py``.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 import numpy as np
@@ -72,7 +73,7 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     handout : float, int, bool or str
         The reference value. A number given as a string (``"0.48047111268956827"``)
         is the value exactly as printed: it is shown with its own digits, ours
-        is shown with as many decimals, and they are compared as numbers.
+        with as many decimals (or fewer, see ``rel``), and they are compared as numbers.
     ours : float, int, bool or str
         Ours.
     decimals : int, default 4
@@ -81,7 +82,10 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     rel, tol : float, optional
         Relative / absolute tolerance for numbers; by default they must agree
         to the printed decimals (``tol = 0.5 * 10**-decimals``). Integers,
-        booleans and non-numeric strings must be equal.
+        booleans and non-numeric strings must be equal. With ``rel``, ours is shown
+        to one decimal past ``rel * |reference|`` at most: the digits below it are
+        the order of a sum (BLAS threads, another machine), and asserting nothing
+        about them, we do not print them either.
     standin : bool, default False
         The data are synthetic stand-ins: print ours, say the reference value
         does not apply, and assert nothing.
@@ -104,6 +108,7 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the {source}'s {_fmt(handout, decimals)} "
               "applies to the course data only)")
         return
+    shown = decimals
     if number is None and isinstance(handout, (str, bool, int, np.integer, np.bool_)):
         ok = handout == ours
     else:
@@ -112,7 +117,9 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         if rel is not None:
             limit = max(limit if tol is not None else 0.0, rel * abs(ref))
         ok = abs(float(ours) - ref) <= limit
-    print(f"{label}: {source} {_fmt(handout, decimals)} | ours {_fmt(ours, decimals)} | "
+        if rel is not None and ref != 0:  # sum-order digits: show ours one decimal past rel's bound
+            shown = min(decimals, max(0, math.floor(-math.log10(rel * abs(ref))) + 1))
+    print(f"{label}: {source} {_fmt(handout, decimals)} | ours {_fmt(ours, shown)} | "
           f"{'agree' if ok else 'DISAGREE'}")
     if not ok:
         raise CheckpointError(f"{label}: the {source} has {handout!r}, we have {ours!r}")

@@ -7,7 +7,8 @@
 The ``py:percent`` scripts are the source of truth. ``build`` reads each one with jupytext,
 executes it top to bottom in a fresh kernel started from the notebooks' folder, and writes the
 ``.ipynb`` without timing metadata or widget state, so that rebuilding an unchanged notebook
-changes only what really varies (widget ids in the slider cells).
+changes only what really varies (widget ids in the slider cells): a cell keeps the id it had in
+the last build when its type and source are unchanged.
 """
 
 from __future__ import annotations
@@ -87,6 +88,23 @@ def _strip(nb) -> None:
         cell.metadata.pop("ExecuteTime", None)
 
 
+def _keep_ids(nb, old_path: Path) -> None:
+    """Give each cell the id it had in the last build, when a cell of that type and source was there.
+
+    jupytext makes new random ids on every read; without this, every rebuild rewrites them all.
+    """
+    if not old_path.exists():
+        return
+    old_ids: dict[tuple[str, str], list[str]] = {}
+    for cell in nbformat.read(old_path, as_version=4).cells:
+        if "id" in cell:
+            old_ids.setdefault((cell.cell_type, cell.source), []).append(cell.id)
+    for cell in nb.cells:
+        ids = old_ids.get((cell.cell_type, cell.source))
+        if ids:
+            cell.id = ids.pop(0)
+
+
 def build(names: list[str] | None = None, allow_standin: bool = False) -> None:
     sys.path.insert(0, str(ROOT))
     from cfgmm_lib import data
@@ -102,6 +120,7 @@ def build(names: list[str] | None = None, allow_standin: bool = False) -> None:
             continue
         nb, seconds = execute(py)
         _strip(nb)
+        _keep_ids(nb, py.with_suffix(".ipynb"))
         nbformat.write(nb, py.with_suffix(".ipynb"))
         print(f"{py.stem}: executed in {seconds:.1f} s -> {py.with_suffix('.ipynb').name}")
 
