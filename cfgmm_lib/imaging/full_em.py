@@ -112,12 +112,9 @@ def _cholesky(cov: np.ndarray) -> np.ndarray:
 def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
     """``L^-1 B`` for lower-triangular ``L`` (d, d) and ``B`` (d, m), overwriting ``B``.
 
-    Measured on the project's machines: for a few hundred to ~2000 right-hand sides (HQS's patches)
-    NumPy's general solve is several times faster than SciPy's triangular solve; for more (EM on
-    tens of thousands of patches) the triangular solve is faster.
+    One triangular solve (BLAS ``trsm``). Measured with SciPy 1.17 for d = 64, one BLAS thread:
+    3x faster than NumPy's general solve (an LU of ``L``) for 300 to 20,000 right-hand sides.
     """
-    if B.shape[1] <= 2048:
-        return np.linalg.solve(L, B)
     return solve_triangular(L, B, lower=True, check_finite=False, overwrite_b=True)
 
 
