@@ -98,3 +98,11 @@ def test_every_subpackage_is_installed():
     listed = set(packages)
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "cfgmm_lib").rglob("__init__.py")}
     assert found <= listed, f"not installed: {sorted(found - listed)}"
+
+
+def test_the_files_make_test_starts_first_exist_and_the_makefile_keeps_that_order():
+    from conftest import RUN_FIRST
+
+    assert all((ROOT / name).is_file() for name in RUN_FIRST), "a renamed file would lose its place silently"
+    test_line = next(line for line in (ROOT / "Makefile").read_text().splitlines() if "-m pytest" in line and "-n" in line)
+    assert "--no-loadscope-reorder" in test_line  # else xdist sorts files by their number of tests
