@@ -200,12 +200,15 @@ checkpoint("removing the biases improves the mixture by more than 0.05", True, g
 # one: fit on the training part, and measure the log-likelihood of the **validation** ratings
 # given each user's training ratings,
 # $\sum_u \log \sum_j \text{post}_{uj} \prod_{i \in V_u} N(r_{ui}; \mu^{(j)}_i, \sigma_j^2)$.
+# `evaluate` already fitted the mixture on the training part for each $K$ of its grid, and kept
+# those fits (`result["validation_models"]`); only the other values of $K$ are fitted here.
 
 # %%
 X_fit, vrows, vcols, vratings = result["validation_split"]
+fitted = result["validation_models"]["course_mixture"]  # K (as text) -> the best of SEEDS on X_fit
 rows_bic, rows_val = {}, {}
 for K in K_RANGE:
-    fit = fit_mixture(X_fit, K, SEEDS)
+    fit = fitted[str(K)] if str(K) in fitted else fit_mixture(X_fit, K, SEEDS)
     rows_bic[K] = bic(X_fit, fit.mixture, fit.ll)
     rows_val[K] = heldout_log_likelihood(X_fit, fit.mixture, vrows, vcols, vratings)
 best_bic, best_val = max(rows_bic, key=rows_bic.get), max(rows_val, key=rows_val.get)

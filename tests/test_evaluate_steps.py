@@ -57,7 +57,7 @@ def protocol(small):
         return score(model.predict(vrows, vcols), vratings)["rmse"]
 
     out = {"split": (X_train, rows, cols, ratings), "validation_split": (X_fit, vrows, vcols, vratings),
-           "validation": {}, "choices": {}, "models": {}}
+           "validation": {}, "choices": {}, "models": {}, "validation_models": {}}
     for kind in ("global", "user", "movie"):
         out["models"][f"{kind}_mean"] = fit_means(X_train, kind)
 
@@ -68,13 +68,17 @@ def protocol(small):
 
     for name, fit_offset, offset in (("course_mixture", None, None),
                                      ("bias_aware_mixture", fit_bias(X_fit, reg, reg), bias)):
-        scores = {str(K): val(fit_mixture(X_fit, K, SEEDS, offset=fit_offset)) for K in GRID["K"]}
+        candidates = out["validation_models"][name] = {str(K): fit_mixture(X_fit, K, SEEDS, offset=fit_offset)
+                                                       for K in GRID["K"]}
+        scores = {K: val(model) for K, model in candidates.items()}
         K = int(min(scores, key=scores.get))
         model = fit_mixture(X_train, K, SEEDS, offset=offset)
         out["validation"][name], out["models"][name] = scores, model
         out["choices"][name] = {"K": K, "seed": model.seed}
 
-    scores = {f"{r},{lam}": val(fit_als(X_fit, rank=r, reg=lam, seed=SEED)) for r, lam in GRID["rank_reg"]}
+    candidates = out["validation_models"]["matrix_factorization"] = {
+        f"{r},{lam}": fit_als(X_fit, rank=r, reg=lam, seed=SEED) for r, lam in GRID["rank_reg"]}
+    scores = {key: val(model) for key, model in candidates.items()}
     best = min(scores, key=scores.get)
     rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
     out["validation"]["matrix_factorization"] = scores
@@ -105,6 +109,20 @@ def test_the_splits_are_the_documented_ones(run, protocol, small):
     assert result["n_train"] == np.count_nonzero(X_train) == np.count_nonzero(small) - len(ratings)
     assert result["n_test"] == len(ratings) > 0
     assert result["fraction"] == FRACTION and result["seed"] == SEED
+
+
+def test_kept_candidates_are_the_validation_fits(run, protocol, small):
+    """keep_models also returns every candidate fitted on X_fit, so notebook 05 refits none of them."""
+    result, _ = run
+    assert sorted(result["validation_models"]) == ["bias_aware_mixture", "course_mixture", "matrix_factorization"]
+    rows, cols = np.nonzero(np.ones_like(small))
+    for name, want in protocol["validation_models"].items():
+        got = result["validation_models"][name]
+        assert list(got) == list(want) == list(result["validation"][name])
+        for key, model in want.items():
+            np.testing.assert_array_equal(got[key].predict(rows, cols), model.predict(rows, cols))
+        if name != "matrix_factorization":
+            assert [got[K].seed for K in got] == [want[K].seed for K in want]
 
 
 def test_every_model_is_there_once(run):

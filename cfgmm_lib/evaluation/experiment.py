@@ -94,7 +94,9 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     keep_models : bool, default False
         Also return the fitted models (``models``: name -> model) and the splits (``split``:
         X_train and the hidden rows, cols, ratings; ``validation_split``: X_fit and its
-        validation rows, cols, ratings).
+        validation rows, cols, ratings; ``validation_models``: for the two mixtures and the
+        factorisation, every candidate fitted on X_fit, under the key of its validation score,
+        e.g. ``["course_mixture"]["4"]``, so that a further look at them refits nothing).
 
     Returns
     -------
@@ -122,7 +124,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     val = (vrows, vcols, vratings)
     out = {"fraction": fraction, "seed": seed, "n_train": int((X_train != 0).sum()), "n_test": int(len(ratings)),
            "rmse": {}, "mae": {}, "choices": {}, "validation": {}, "validation_rmse": {}, "seconds": {}}
-    fitted = {}
+    fitted, candidates = {}, {}
 
     def val_rmse(model):
         return score(model.predict(vrows, vcols), vratings)["rmse"]
@@ -169,7 +171,8 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         fit_offset = _fit_bias(X_fit, X_fit != 0, reg, reg) if name == "bias_aware_mixture" else None
         scores = {}
         for K in grid["K"]:
-            scores[str(K)] = val_rmse(_fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset))
+            candidate = candidates.setdefault(name, {})[str(K)] = _fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset)
+            scores[str(K)] = val_rmse(candidate)
             _log(progress, f"    {name} K = {K}: validation RMSE {scores[str(K)]:.4f}")
         K = int(min(scores, key=scores.get))
         t_select = time.perf_counter() - t0
@@ -181,7 +184,9 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         t0 = time.perf_counter()
         scores = {}
         for r, lam in grid["rank_reg"]:
-            scores[f"{r},{lam}"] = val_rmse(fit_als(X_fit, rank=r, reg=lam, seed=seed))
+            candidate = candidates.setdefault("matrix_factorization", {})[f"{r},{lam}"] = fit_als(X_fit, rank=r, reg=lam,
+                                                                                                 seed=seed)
+            scores[f"{r},{lam}"] = val_rmse(candidate)
             _log(progress, f"    matrix_factorization rank {r}, reg {lam}: validation RMSE {scores[f'{r},{lam}']:.4f}")
         best = min(scores, key=scores.get)
         rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
@@ -212,6 +217,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         out["models"] = fitted
         out["split"] = (X_train, rows, cols, ratings)
         out["validation_split"] = (X_fit, vrows, vcols, vratings)
+        out["validation_models"] = candidates
     return out
 
 
