@@ -101,8 +101,12 @@ def test_every_subpackage_is_installed():
 
 
 def test_the_files_make_test_starts_first_exist_and_the_makefile_keeps_that_order():
-    from conftest import RUN_FIRST
+    import importlib.util
 
+    spec = importlib.util.spec_from_file_location("tests_conftest", ROOT / "tests" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)  # by path: notebooks/ has a conftest.py too
+    spec.loader.exec_module(conftest)
+    RUN_FIRST = conftest.RUN_FIRST
     assert all((ROOT / name).is_file() for name in RUN_FIRST), "a renamed file would lose its place silently"
     test_line = next(line for line in (ROOT / "Makefile").read_text().splitlines() if "-m pytest" in line and "-n" in line)
     assert "--no-loadscope-reorder" in test_line  # else xdist sorts files by their number of tests
