@@ -14,7 +14,7 @@ FRACTION = 0.1                    # share of the observed ratings hidden for the
 SPLIT_SEED = 0                    # seed of that split (the validation split uses SPLIT_SEED + 1)
 SEEDS = range(5)                  # EM starts per K, best training likelihood wins
 K_RANGE = [1, 2, 4, 8, 12, 16]    # K values compared by BIC and by validation likelihood
-GRID = None                       # evaluate's hyper-parameter grid (None: evaluation.GRID; a smaller one runs faster)
+GRID = None                       # overrides of evaluate's grid, evaluation.GRID (a smaller one runs faster)
 
 # %% [markdown]
 # # 05 · Beyond the handout: measuring honestly, and doing better

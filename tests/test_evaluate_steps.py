@@ -195,6 +195,20 @@ def test_early_stopping_chooses_the_epochs_of_the_refit(small, monkeypatch):
         np.testing.assert_array_equal(result["models"][name].predict(rows, cols), refit.predict(rows, cols))
 
 
+def test_grid_epochs_is_the_most_a_network_trains(small):
+    """grid['epochs'] = 3: each network is scored after each of 3 epochs, the documented probe."""
+    grid = {**GRID, "rank_reg": [(4, 20.0)], "epochs": 3}
+    result = evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=grid, models=["neural", "neural_implicit"])
+    X_train, _, _, _ = holdout_split(small, FRACTION, SEED)
+    X_fit, vrows, vcols, vratings = holdout_split(X_train, FRACTION, SEED + 1)
+    for name, implicit in (("neural", False), ("neural_implicit", True)):
+        probe = fit_neural(X_fit, rank=4, reg=20.0, seed=SEED, epochs=3, validation=(vrows, vcols, vratings),
+                           implicit=implicit)
+        assert result["validation"][name] == {str(e + 1): h for e, h in enumerate(probe.history)}
+        assert list(result["validation"][name]) == ["1", "2", "3"]
+        assert result["choices"][name]["epochs"] == int(np.argmin(probe.history)) + 1
+
+
 def test_progress_reports_each_step_on_stderr(run, protocol, small, capsys):
     result, err = run
     lines = err.splitlines()

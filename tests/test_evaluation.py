@@ -180,7 +180,7 @@ def test_heldout_log_likelihood_equals_a_loop(small):
     assert heldout_log_likelihood(X_train, mix, rows, cols, ratings) == pytest.approx(total, rel=1e-9)
 
 
-SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 10.0)]}
+SMALL_GRID = {"bias_reg": [1.0, 10.0], "K": [1, 3], "rank_reg": [(3, 5.0), (5, 10.0)], "epochs": 5}
 
 
 def test_evaluate_fits_every_model_and_chooses_on_validation(small):

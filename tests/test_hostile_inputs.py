@@ -184,6 +184,8 @@ def test_complex_arrays_are_refused(call, name):
     (lambda: evaluate(X, models=[]), ValueError, ["models"]),
     (lambda: evaluate(X, grid={"K": [0]}), ValueError, ["K must satisfy"]),
     (lambda: evaluate(X, grid={"rank": [3]}), ValueError, ["grid", "unknown"]),
+    (lambda: evaluate(X, grid={"epochs": 0}), ValueError, ["grid['epochs']", ">= 1"]),
+    (lambda: evaluate(X, grid={"epochs": [15]}), TypeError, ["grid['epochs']"]),
     (lambda: component_health(X[0], MIX), ValueError, ["X must be a 2-D array"]),
     (lambda: component_health(X, MIX, initial=init(X, 2, 0)[0]), ValueError, ["initial"]),
     (lambda: fit_means(X, ["user"]), ValueError, ["kind"]),

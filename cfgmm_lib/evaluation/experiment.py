@@ -37,6 +37,7 @@ GRID = {
     "bias_reg": [1.0, 5.0, 10.0, 25.0],
     "K": [1, 4, 8, 12, 16],
     "rank_reg": [(10, 10.0), (20, 10.0), (20, 20.0), (40, 20.0), (40, 40.0)],
+    "epochs": 15,  # the networks are scored on validation after each of their first `epochs` epochs
 }
 
 
@@ -60,6 +61,7 @@ def _check_grid(grid, n: int) -> dict:
         pairs.append((check_scalar(pair[0], f"grid['rank_reg'][{i}]'s rank", int, low=1),
                       check_scalar(pair[1], f"grid['rank_reg'][{i}]'s reg", low=0.0, low_inclusive=False)))
     out["rank_reg"] = pairs
+    out["epochs"] = check_scalar(grid["epochs"], "grid['epochs']", int, low=1)
     return out
 
 
@@ -72,7 +74,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
              models=MODELS, grid=None, keep_models: bool = False) -> dict:
     """Fit every model on a held-out split and score it on the hidden ratings.
 
-    Hyper-parameters (regularisation, K, rank) are chosen on a validation split carved out of
+    Hyper-parameters (regularisation, K, rank, epochs) are chosen on a validation split carved out of
     the training ratings (the same share, the next seed); the chosen setting is then refitted
     on all the training ratings and scored once on the hidden ones.
 
@@ -90,7 +92,9 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     models : iterable of str
         Which of ``MODELS`` (and ``OPTIONAL_MODELS``) to fit.
     grid : dict, optional
-        Overrides of ``GRID``.
+        Overrides of ``GRID``: lists of candidates for ``bias_reg``, ``K`` and ``rank_reg``
+        (``(rank, reg)`` pairs), and for ``epochs`` one int, the most epochs a network trains
+        (early stopping chooses how many, from 1 to it).
     keep_models : bool, default False
         Also return the fitted models (``models``: name -> model) and the splits (``split``:
         X_train and the hidden rows, cols, ratings; ``validation_split``: X_fit and its
@@ -198,7 +202,8 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     if "neural" in models:
         # the same model as the factorisation: its rank and penalty; the number of epochs by
         # early stopping on the validation split, then a refit on all training ratings
-        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, validation=val)
+        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, epochs=grid["epochs"],
+                                validation=val)
         epochs = int(np.argmin(probe.history)) + 1
         _log(progress, f"    neural: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
         model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs)
@@ -207,7 +212,8 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     if "neural_implicit" in models:
         # the network with implicit feedback (which movies each user rated, SVD++): the same rank and
         # penalty, its epochs by early stopping on the validation split, then a refit on all training ratings
-        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, validation=val, implicit=True)
+        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, epochs=grid["epochs"],
+                                validation=val, implicit=True)
         epochs = int(np.argmin(probe.history)) + 1
         _log(progress, f"    neural_implicit: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
         model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=True)
