@@ -4,7 +4,7 @@ For each notebook with sliders: open it in a real JupyterLab, run all cells, che
 failed and the LaTeX rendered, then move every slider the way a person does (keyboard for K,
 mouse drag for the seed, keyboard for the EM step) and check that the readout, the picture and
 (for the EM steps) the log-likelihood caption change, with exactly one picture left in the output.
-Screenshots before and after each move go to ``artifacts/browser/`` (ignored by git).
+Screenshots after the run and after each move go to ``artifacts/browser/`` (ignored by git).
 
 Needs Debian's ``chromium`` and the ``playwright`` Python package. Without them these tests skip
 with a reason; with ``CFGMM_REQUIRE_BROWSER=1`` (CI) that is a failure instead.
@@ -12,7 +12,6 @@ with a reason; with ``CFGMM_REQUIRE_BROWSER=1`` (CI) that is a failure instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -163,11 +162,14 @@ def _run_all(page, lab, name):
 
 
 def _image_digest(widget) -> str:
-    """SHA-256 of the picture a widget shows (fetched from its blob URL)."""
-    data = widget.locator("img").evaluate(
-        """async img => { const r = await fetch(img.src); return Array.from(new Uint8Array(await r.arrayBuffer())); }"""
+    """SHA-256 of the picture a widget shows (fetched from its blob URL, hashed in the page)."""
+    return widget.locator("img").evaluate(
+        """async img => {
+            const bytes = await (await fetch(img.src)).arrayBuffer();
+            const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+            return Array.from(digest, b => b.toString(16).padStart(2, "0")).join("");
+        }"""
     )
-    return hashlib.sha256(bytes(data)).hexdigest()
 
 
 def _slider(widget, label: str):
@@ -210,7 +212,6 @@ def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = F
     slider = _slider(widget, label)
     readout, picture = _readout(slider), _image_digest(widget)
     text = widget.locator(".widget-html").inner_text() if caption else None
-    _shot(page, f"{shot}_before")
     _move(widget, label, how)
     after = _wait_for_change(widget, picture)
     assert _readout(slider) != readout, f"the {label} readout did not change"
