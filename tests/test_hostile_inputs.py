@@ -6,6 +6,8 @@ composites, the CLI), each over the siblings of the cases a tester found.
 
 from __future__ import annotations
 
+import re
+
 import warnings
 
 import numpy as np
@@ -27,11 +29,31 @@ MIX, POST = init(X, 3, 0)
 
 
 def refused(fn, error, *fragments):
-    """``fn()`` raises ``error`` whose message holds every fragment (the argument's name first)."""
+    """``fn()`` raises ``error`` whose message holds every fragment (the argument's name first).
+
+    A fragment that starts or ends with a letter, digit or underscore must do so at a word's edge:
+    "seeds" matches "seeds must ..." but not "n_seeds" or "seedsx", so a mangled name cannot pass.
+    """
     with pytest.raises(error) as info:
         fn()
+    message = str(info.value)
     for fragment in fragments:
-        assert fragment in str(info.value), (fragment, str(info.value))
+        pattern = ((r"(?<![\w])" if re.match(r"\w", fragment) else "") + re.escape(fragment)
+                   + (r"(?![\w])" if re.search(r"\w$", fragment) else ""))
+        assert re.search(pattern, message), (fragment, message)
+
+
+def test_refused_needs_the_name_itself_not_a_longer_word():
+    def fail(message):
+        def fn():
+            raise ValueError(message)
+        return fn
+
+    refused(fail("seeds must not be empty"), ValueError, "seeds", "empty")
+    refused(fail("grid['epochs'] must be >= 1"), ValueError, "grid['epochs']", ">= 1")
+    for mangled in ("n_seeds must not be empty", "seedsx must not be empty", "seeds2 must not be empty"):
+        with pytest.raises(AssertionError):
+            refused(fail(mangled), ValueError, "seeds")
 
 
 # ----- posteriors -----
