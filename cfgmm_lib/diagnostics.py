@@ -18,7 +18,7 @@ __all__ = ["component_health", "health_summary", "format_health"]
 
 
 def component_health(X, mixture: GaussianMixture, initial: GaussianMixture | None = None,
-                     min_variance: float = 0.25, mask=None, few_users: float = 3.0) -> list[dict]:
+                     min_variance: float = em.MIN_VARIANCE, mask=None, few_users: float = 3.0) -> list[dict]:
     """One row of diagnostics per component of a mixture fitted with ``em``.
 
     Parameters

@@ -41,6 +41,8 @@ __all__ = ["estep", "mstep", "run", "history", "fill_matrix", "Observed", "obser
 
 #: Added to the weights inside the log, as in the handout, so ``p[j] = 0`` stays finite.
 LOG_EPS = 1e-16
+#: The handout's floor on the variances (``min_variance``), the default of every function here.
+MIN_VARIANCE = 0.25
 
 
 class Observed(NamedTuple):
@@ -187,7 +189,7 @@ def _check_min_variance(min_variance) -> float:
     return check_scalar(min_variance, "min_variance", float, low=0.0, low_inclusive=False)
 
 
-def mstep(X, post, mixture: GaussianMixture, min_variance: float = 0.25, *, mask=None) -> GaussianMixture:
+def mstep(X, post, mixture: GaussianMixture, min_variance: float = MIN_VARIANCE, *, mask=None) -> GaussianMixture:
     """M-step on the observed entries only.
 
     Parameters
@@ -218,7 +220,7 @@ def mstep(X, post, mixture: GaussianMixture, min_variance: float = 0.25, *, mask
     return _mstep(_observe(X, mask), post, mixture, floor)
 
 
-def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: float = 0.25,
+def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: float = MIN_VARIANCE,
         max_iter: int | None = MAX_ITER) -> RunResult:
     """Alternate E- and M-steps until ``ll - previous_ll <= 1e-6 * |ll|``.
 
@@ -272,12 +274,12 @@ def _loop(obs: Observed, mixture: GaussianMixture, floor: float, max_iter: int |
     return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
 
 
-def _run(obs: Observed, mixture: GaussianMixture, floor: float = 0.25, max_iter: int | None = MAX_ITER) -> RunResult:
+def _run(obs: Observed, mixture: GaussianMixture, floor: float = MIN_VARIANCE, max_iter: int | None = MAX_ITER) -> RunResult:
     """``run`` on checked arguments (``sweep`` and ``evaluation`` call it)."""
     return _loop(obs, mixture, floor, max_iter, "em.run").run()
 
 
-def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = 0.25,
+def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = MIN_VARIANCE,
             max_iter: int | None = MAX_ITER) -> list[Iteration]:
     """Every iteration of ``run`` from ``mixture``, each with the mixture before and after its M-step.
 

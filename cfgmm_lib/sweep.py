@@ -173,7 +173,7 @@ def _prepare(method: str, X: np.ndarray, options: dict):
     if method == "naive_em":
         return lambda m: naive_em._run(X, m, max_iter)
     obs = em._observe(X, options.get("mask"))
-    floor = em._check_min_variance(options.get("min_variance", 0.25))
+    floor = em._check_min_variance(options.get("min_variance", em.MIN_VARIANCE))
     return lambda m: em._run(obs, m, floor, max_iter)
 
 

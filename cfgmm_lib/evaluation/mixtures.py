@@ -51,7 +51,7 @@ class MixtureModel:
 
 
 def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None = None,
-                min_variance: float = 0.25) -> MixtureModel:
+                min_variance: float = em.MIN_VARIANCE) -> MixtureModel:
     """The course's EM with missing entries, best training log-likelihood of several seeds.
 
     Parameters
@@ -88,7 +88,7 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
 
 
 def _fit_mixture(X: np.ndarray, M: np.ndarray, K: int, seeds: list, offset: BiasModel | None,
-                 min_variance=0.25) -> MixtureModel:
+                 min_variance=em.MIN_VARIANCE) -> MixtureModel:
     """``fit_mixture`` on checked arguments: the restarts are ``sweep``'s (``M`` is None for a sparse X)."""
     if issparse(X):
         data = sparse_heldout.residuals(X, offset, None)
