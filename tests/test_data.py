@@ -288,6 +288,41 @@ def test_install_refuses_wrong_checksum(tmp_path, monkeypatch):
     assert not dest.exists() or not any(dest.iterdir())
 
 
+def test_a_refused_file_is_closed_before_the_error_reaches_the_caller(tmp_path, monkeypatch):
+    from cfgmm_lib.data import installer
+
+    src = fake_course(tmp_path, monkeypatch)
+    (src / "test_complete.txt").write_text("9 9\n9 9\n")
+    opened = []
+
+    def recording_open(*args, **kwargs):
+        opened.append(open(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(installer, "open", recording_open, raising=False)
+    with pytest.raises(data.DataFileError, match="test_complete.txt: SHA-256") as info:
+        data.install(src, tmp_path / "dest")
+    assert opened and all(fh.closed for fh in opened), "the caller holds the error (info); no file may stay open"
+
+
+def test_an_unreadable_file_in_a_folder_is_not_called_a_damaged_archive(tmp_path, monkeypatch):
+    from cfgmm_lib.data import installer
+
+    src = fake_course(tmp_path, monkeypatch)
+
+    class Unreadable(io.BytesIO):
+        def read(self, *args):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(installer, "open", lambda *a, **k: Unreadable(), raising=False)
+    with pytest.raises(data.DataFileError) as info:
+        data.install(src, tmp_path / "dest")
+    message = str(info.value)
+    assert message.startswith(f"{src}: a course file could not be read (OSError: [Errno 5] Input/output error)")
+    assert "tar.gz" not in message and message.endswith("nothing installed")
+    assert not (tmp_path / "dest").exists()
+
+
 @pytest.mark.parametrize("evil", [
     {"name": "../toy_data.txt"},
     {"name": "/tmp/toy_data.txt"},

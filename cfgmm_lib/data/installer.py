@@ -184,8 +184,12 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
             raise DataFileError(f"nothing installed: {exc}") from None
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             why = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
+            if source.is_dir():
+                raise DataFileError(f"{source}: a course file could not be read ({why}); nothing installed") from None
             raise DataFileError(f"{source}: not a readable .tar.gz archive, damaged or truncated "
                                 f"({why}); nothing installed") from None
+        finally:
+            members.close()  # a refusal leaves it suspended: close its open file, or the archive, now
         if not verified:
             raise DataFileError(f"{source} holds none of the course files ({', '.join(registry.COURSE_FILES)})")
         for base in verified:
