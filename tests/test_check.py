@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cfgmm_lib import check, reference
+from cfgmm_lib import check, em, naive_em, reference
 from cfgmm_lib.check import STEPS, mistakes, run_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,3 +266,42 @@ def test_the_checker_is_packaged():
         assert "cfgmm_lib.check" in packages
     else:
         assert "find" in packages, packages
+
+
+def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_on(capsys):
+    """check.em_estep(fn) keeps a time limit: the cell ends, with a TIME verdict, and the alarm is put back."""
+    import signal
+    import time as _time
+
+    from cfgmm_lib import check
+
+    def estep(X, mixture):  # a learner's loop that also swallows every Exception
+        while True:
+            try:
+                _time.sleep(0.01)
+            except Exception:
+                pass
+
+    import faulthandler
+
+    before = signal.getsignal(signal.SIGALRM)
+    t0 = _time.perf_counter()
+    faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # were the limit broken, it would hang
+    try:
+        verdict = check.em_estep(estep, timeout=0.5)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert _time.perf_counter() - t0 < 5
+    assert verdict.status == "timeout" and not verdict.ok
+    assert "estep did not finish within 0.5 s (an endless loop?" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert check.em_estep(em.estep, timeout=30).ok  # the next check runs as usual
+
+
+def test_the_time_limit_does_not_touch_a_check_that_finishes():
+    import signal
+
+    from cfgmm_lib.check import run_check
+
+    assert run_check("naive_em.estep", naive_em.estep, timeout=60).ok
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -10,7 +10,8 @@ Each call runs the function on the handout's cases (the toy data and the 20 x 5 
 the course files when installed, otherwise stand-ins, and says so) and on adversarial cases of
 its own, compares every output with the library, prints one verdict (what passed, the first
 value that differs and by how much, and the known mistake it matches, if any) and returns it as
-a ``Verdict``. On a folder of the learner's course files::
+a ``Verdict``. A call that takes longer than ``timeout`` seconds (60 by default: an endless loop)
+stops with a TIME verdict, and the notebook goes on. On a folder of the learner's course files::
 
     python -m cfgmm_lib.check PATH
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import sys
 
-from .core import STEPS, Verdict, run_check
+from .core import DEFAULT_TIMEOUT, STEPS, Verdict, run_check
 from .mistakes import MISTAKES
 
 __all__ = ["kmeans_estep", "kmeans_mstep", "naive_estep", "naive_mstep", "naive_run", "bic", "em_estep",
@@ -35,8 +36,8 @@ __all__ = ["kmeans_estep", "kmeans_mstep", "naive_estep", "naive_mstep", "naive_
 
 
 def _checker(step: str, public: str):
-    def check(fn) -> Verdict:
-        verdict = run_check(step, fn)
+    def check(fn, timeout: float = DEFAULT_TIMEOUT) -> Verdict:
+        verdict = run_check(step, fn, timeout)
         sys.stdout.write(f"{verdict}\n")  # one write: one output in the notebook
         sys.stdout.flush()
         return verdict
@@ -44,7 +45,9 @@ def _checker(step: str, public: str):
     file, function = STEPS[step].file, STEPS[step].function
     check.__name__ = check.__qualname__ = public
     check.__doc__ = (f"Check your ``{function}`` of the handout's ``{file}`` and print the verdict.\n\n"
-                     "Parameters\n----------\nfn : callable\n    Your function, with the handout's signature.\n\n"
+                     "Parameters\n----------\nfn : callable\n    Your function, with the handout's signature.\n"
+                     f"timeout : float, default {DEFAULT_TIMEOUT:g}\n    Seconds the check may take: an endless loop "
+                     "gets a TIME verdict instead of hanging the notebook.\n\n"
                      "Returns\n-------\nVerdict\n    ``.ok`` is True when every case agrees with the library.\n")
     return check
 

@@ -10,6 +10,8 @@ outputs are.
 from __future__ import annotations
 
 import copy
+import signal
+import threading
 import traceback
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -263,7 +265,22 @@ class Verdict:
         return asdict(self)
 
 
-def run_check(step: str, fn) -> Verdict:
+#: Seconds a check may take, in a notebook (``check.em_estep(estep)``) and per step of a folder.
+DEFAULT_TIMEOUT = 60.0
+
+
+class _TimeUp(BaseException):
+    """Raised by the alarm inside the learner's function; a BaseException, so that a learner's
+    ``except Exception`` around a loop cannot swallow it."""
+
+
+def timeout_verdict(step: str, timeout: float, n_ok: int = 0, total: int = 0) -> Verdict:
+    """The verdict on a check that did not finish within ``timeout`` seconds."""
+    return Verdict(step, "timeout", n_ok, total, f"{STEPS[step].function} did not finish within {timeout:g} s "
+                   "(an endless loop? for run: is the stopping rule ever met?)")
+
+
+def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     """Run ``fn`` (the learner's version of ``step``) on every case and judge it.
 
     Parameters
@@ -272,14 +289,40 @@ def run_check(step: str, fn) -> Verdict:
         A key of ``STEPS``, e.g. ``"em.estep"``.
     fn : callable
         The learner's function, with the handout's signature.
+    timeout : float, optional
+        Stop the check after this many seconds, with a "timeout" verdict: an endless loop in a
+        notebook cell must not hang the kernel. Kept by a timer signal, so only in the main thread
+        of a Unix process (a Jupyter kernel's cells run there); elsewhere there is no limit.
+        ``python -m cfgmm_lib.check`` runs each file in a subprocess with its own limit instead.
 
     Returns
     -------
     Verdict
     """
-    spec = STEPS[step]
     if not callable(fn):
         return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
+    if timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return _run_check(step, fn, [0])
+
+    def alarm(signum, frame):
+        raise _TimeUp
+
+    progress = [0]  # cases passed so far, for the verdict on a timeout
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return _run_check(step, fn, progress)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TimeUp:
+        return timeout_verdict(step, timeout, progress[0], len(_cases.cases(step)))
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_check(step: str, fn, progress: list) -> Verdict:
+    spec = STEPS[step]
     all_cases = _cases.cases(step)
     mine_by_case, first, mutated, n_ok = [], None, None, 0
     for case in all_cases:
@@ -305,6 +348,7 @@ def run_check(step: str, fn) -> Verdict:
         mine_by_case.append((case, mine))
         if problem is None:
             n_ok += 1
+            progress[0] = n_ok
         elif first is None:
             first = f'on "{case.name}": {problem}'
     notes = _cases.notes()

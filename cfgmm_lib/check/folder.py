@@ -20,13 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from .core import STEPS, Verdict
+from .core import DEFAULT_TIMEOUT, STEPS, Verdict, timeout_verdict
 
 __all__ = ["check_folder", "main"]
 
 #: The handout's files and what the checker looks for in each.
 FILES = ("common.py", "kmeans.py", "naive_em.py", "em.py")
-DEFAULT_TIMEOUT = 60.0
 
 
 def _copy_sources(path: Path, dest: Path) -> list[str]:
@@ -74,11 +73,8 @@ def _run_worker(work: Path, steps: list[str], timeout: float) -> list[Verdict]:
                 verdicts += [Verdict(**json.loads(ln)) for ln in complete]
                 if len(complete) < len(todo):
                     step = todo[len(complete)]
-                    spec = STEPS[step]
                     if timed_out:
-                        verdicts.append(Verdict(step, "timeout", detail=(
-                            f"{spec.function} did not finish within {timeout:g} s "
-                            "(an endless loop? for run: is the stopping rule ever met?)")))
+                        verdicts.append(timeout_verdict(step, timeout))
                     else:
                         err.seek(0)
                         last = (err.read().strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
