@@ -32,7 +32,8 @@ MODELS = ("global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mix
 OPTIONAL_MODELS = ("neural_implicit",)
 
 
-#: Candidate hyper-parameters, chosen on the validation split.
+#: Candidate hyper-parameters, chosen on the validation split: lists of candidates, and for
+#: ``epochs`` the most a network trains (early stopping chooses how many, from 1 to it).
 GRID = {
     "bias_reg": [1.0, 5.0, 10.0, 25.0],
     "K": [1, 4, 8, 12, 16],
@@ -98,9 +99,10 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     keep_models : bool, default False
         Also return the fitted models (``models``: name -> model) and the splits (``split``:
         X_train and the hidden rows, cols, ratings; ``validation_split``: X_fit and its
-        validation rows, cols, ratings; ``validation_models``: for the two mixtures and the
-        factorisation, every candidate fitted on X_fit, under the key of its validation score,
-        e.g. ``["course_mixture"]["4"]``, so that a further look at them refits nothing).
+        validation rows, cols, ratings; ``validation_models``: for each mixture asked for, and
+        for the factorisation when it or a network is asked for (the networks take its rank),
+        every candidate fitted on X_fit, under the key of its validation score, e.g.
+        ``["course_mixture"]["4"]``, so that a further look at them refits nothing).
 
     Returns
     -------

@@ -110,7 +110,7 @@ def _cholesky(cov: np.ndarray) -> np.ndarray:
 
 
 def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """``L^-1 B`` for lower-triangular ``L`` (d, d) and ``B`` (d, m), overwriting ``B``.
+    """``L^-1 B`` for lower-triangular ``L`` (d, d) and ``B`` (d, m), which it may overwrite.
 
     One triangular solve (BLAS ``trsm``). Measured with SciPy 1.17 for d = 64, one BLAS thread:
     3x faster than NumPy's general solve (an LU of ``L``) for 300 to 20,000 right-hand sides.

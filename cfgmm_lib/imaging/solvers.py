@@ -7,7 +7,7 @@ All reconstructions minimise, for some weight ``a``, a quadratic of the form
 whose solution is ``(W^T W + a Q) x = W^T b + (extra terms)``. The image has N = 4096 pixels but
 the data only 2M ~ 1000-2000 numbers, so ``W^T W`` has low rank. ``Ridge`` eigendecomposes
 ``W W^T`` (2M x 2M) once per observation; then ``(W^T W + a I)^-1 r`` costs two products with
-``W`` for any ``a`` (see ``Ridge``).
+a (2M x N) matrix made once, for any ``a`` (see ``Ridge``).
 
 ``Smooth`` does the same for ``Q`` = the total squared variation (the image's finite-difference
 Laplacian, plus ``eps * I`` for its constant null space) by a change of variables
@@ -38,6 +38,7 @@ class Ridge:
                            = (r - A^T diag(1 / (s + a)) A r) / a,    A = U^T W  (m x N, made once),
 
     two products with ``A`` per solve, for any ``a`` (a third less time than with ``W`` and ``U``).
+    ``A`` has W's size (about 50 MB for the 12-hour EHT array): it is held instead of ``U``.
 
     Parameters
     ----------
