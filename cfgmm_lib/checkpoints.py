@@ -116,9 +116,10 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         limit = tol if tol is not None else 0.5 * 10.0**-decimals
         if rel is not None:
             limit = max(limit if tol is not None else 0.0, rel * abs(ref))
-        ok = abs(float(ours) - ref) <= limit
-        if rel is not None and ref != 0:  # sum-order digits: show ours one decimal past rel's bound
-            shown = min(decimals, max(0, math.floor(-math.log10(rel * abs(ref))) + 1))
+        ok = abs(float(ours) - ref) <= limit if math.isfinite(ref) else float(ours) == ref  # inf: only itself
+        bound = rel * abs(ref) if rel is not None else 0.0
+        if math.isfinite(bound) and bound > 0:  # sum-order digits: show ours one decimal past rel's bound
+            shown = min(decimals, max(0, math.floor(-math.log10(bound)) + 1))
     print(f"{label}: {source} {_fmt(handout, decimals)} | ours {_fmt(ours, shown)} | "
           f"{'agree' if ok else 'DISAGREE'}")
     if not ok:

@@ -119,6 +119,24 @@ def test_checkpoint_printed_string_keeps_its_digits(capsys):
         checkpoint("ll", "-103.43699945", -103.436999)
 
 
+@pytest.mark.parametrize("ref,ours,rel,agree", [
+    ("0.5", 0.5, 0.0, True),                 # rel = 0: exact, printed with the reference's digits
+    ("0.5", 0.5, -1e-3, True),               # a negative bound is no bound: exact
+    ("0.0", 0.0, 1e-12, True),               # a bound of 0
+    ("5e-324", 5e-324, 1e-12, True),         # a bound that underflows to 0
+    (float("nan"), 1.0, 1e-12, False),
+    (float("inf"), 1.0, 1e-12, False),       # an infinite bound agrees with nothing but inf itself
+    (float("inf"), float("inf"), 1e-12, True),
+])
+def test_checkpoint_with_rel_prints_a_verdict_whatever_the_bound(capsys, ref, ours, rel, agree):
+    if agree:
+        checkpoint("x", ref, ours, rel=rel)
+    else:
+        with pytest.raises(CheckpointError):
+            checkpoint("x", ref, ours, rel=rel)
+    assert capsys.readouterr().out.rstrip().endswith("agree" if agree else "DISAGREE")
+
+
 def test_check_printed_compares_to_the_printed_digits(capsys):
     from cfgmm_lib.checkpoints import check_printed
 
