@@ -323,6 +323,35 @@ def test_an_unreadable_file_in_a_folder_is_not_called_a_damaged_archive(tmp_path
     assert not (tmp_path / "dest").exists()
 
 
+@pytest.mark.parametrize("where", ["create", "write"])
+@pytest.mark.parametrize("archive", [False, True])
+def test_a_full_disk_is_not_blamed_on_the_course_files(tmp_path, monkeypatch, where, archive):
+    from cfgmm_lib.data import installer
+
+    src = fake_course(tmp_path, monkeypatch)
+    if archive:
+        src = make_tar(tmp_path / "netflix.tar.gz", [({"name": f"netflix/{n}"}, (src / n).read_bytes())
+                                                     for n in data.COURSE_FILES])
+    full = OSError(28, "No space left on device")
+
+    class Full(io.BytesIO):
+        def write(self, *args):
+            raise full
+
+    def temporary_file():
+        if where == "create":
+            raise full
+        return Full()
+
+    monkeypatch.setattr(installer.tempfile, "TemporaryFile", temporary_file)
+    with pytest.raises(OSError) as info:
+        data.install(src, tmp_path / "dest")
+    assert not isinstance(info.value, data.DataFileError)
+    assert str(info.value).startswith("nothing installed: a temporary copy of a course file could not be written "
+                                      "(OSError: [Errno 28] No space left on device)")
+    assert not (tmp_path / "dest").exists()
+
+
 @pytest.mark.parametrize("evil", [
     {"name": "../toy_data.txt"},
     {"name": "/tmp/toy_data.txt"},

@@ -41,6 +41,10 @@ class _Refused(Exception):
     """One member refused: stop the install at once."""
 
 
+class _TempFileError(Exception):
+    """The temporary copy could not be written (disk full, no temporary folder): not the source's fault."""
+
+
 def _copy_verified(stream, name: str, where: str):
     """Stream ``stream`` into a temporary file while hashing it; return the file if the sum matches.
 
@@ -48,7 +52,10 @@ def _copy_verified(stream, name: str, where: str):
     """
     limit = MAX_FILE_BYTES
     h = hashlib.sha256()
-    tmp = tempfile.TemporaryFile()
+    try:
+        tmp = tempfile.TemporaryFile()
+    except OSError as exc:
+        raise _TempFileError(exc) from None
     size = 0
     try:
         while True:
@@ -59,7 +66,10 @@ def _copy_verified(stream, name: str, where: str):
             if size > limit:
                 raise _Refused(f"{where}: refused, too large (more than {limit} bytes)")
             h.update(block)
-            tmp.write(block)
+            try:
+                tmp.write(block)
+            except OSError as exc:  # our side (disk full), not the source's
+                raise _TempFileError(exc) from None
         digest = h.hexdigest()
         if digest != registry.COURSE_FILES[name].sha256:
             raise _Refused(f"{where}: SHA-256 {digest} does not match the course's {name}")
@@ -164,6 +174,8 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
         and what was installed before is left as it was.
     FileNotFoundError
         If ``source`` does not exist.
+    OSError
+        If a temporary copy cannot be written (a full disk), or ``dest`` cannot be.
     """
     source = Path(source).expanduser()
     if not source.exists():
@@ -182,6 +194,10 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
                     verified[base] = (tmp, size)
         except _Refused as exc:
             raise DataFileError(f"nothing installed: {exc}") from None
+        except _TempFileError as exc:
+            why = " ".join(f"{type(exc.args[0]).__name__}: {exc.args[0]}".split())
+            raise OSError(f"nothing installed: a temporary copy of a course file could not be written "
+                          f"({why}); is the disk full? (set TMPDIR to a folder with room)") from None
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             why = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
             if source.is_dir():
