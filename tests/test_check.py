@@ -305,3 +305,83 @@ def test_the_time_limit_does_not_touch_a_check_that_finishes():
 
     assert run_check("naive_em.estep", naive_em.estep, timeout=60).ok
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_swallowed_alarm_comes_back():
+    """A bare except around a slow call swallows the first alarm; the next one still ends the check."""
+    import time as _time
+
+    from cfgmm_lib.check import run_check
+
+    def estep(X, mixture):
+        try:
+            _time.sleep(30)
+        except BaseException:  # noqa: B036 -- what a learner's bare except does
+            pass
+        while True:
+            _time.sleep(0.01)
+
+    import faulthandler
+
+    t0 = _time.perf_counter()
+    faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # were it broken, it would hang
+    try:
+        verdict = run_check("em.estep", estep, timeout=0.3)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert verdict.status == "timeout" and _time.perf_counter() - t0 < 5
+
+
+def test_the_time_limit_counts_the_learners_calls_only(monkeypatch):
+    """Our own diagnosis taking long does not turn a wrong answer into a timeout."""
+    import time as _time
+
+    from cfgmm_lib.check import core, run_check
+
+    slow = core.diagnose
+
+    def slow_diagnose(*args):
+        _time.sleep(0.6)
+        return slow(*args)
+
+    monkeypatch.setattr(core, "diagnose", slow_diagnose)
+
+    def estep(X, mixture):  # quick and wrong: the E-step without the log-domain normalisation
+        post, ll = em.estep(X, mixture)
+        return post, ll + 1.0
+
+    verdict = run_check("em.estep", estep, timeout=0.5)
+    assert verdict.status == "failed", verdict
+
+
+def test_an_outer_timer_is_left_alone():
+    import signal
+
+    from cfgmm_lib.check import run_check
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100.0)
+        assert run_check("em.estep", em.estep, timeout=5).ok
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 90 < left <= 100, "the outer timer still runs, untouched"
+        assert signal.getsignal(signal.SIGALRM) is not None and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("timeout,error", [(0, ValueError), (-1, ValueError), (float("nan"), ValueError),
+                                           ("10", TypeError)])
+def test_a_bad_timeout_is_refused_by_name(timeout, error):
+    from cfgmm_lib.check import run_check
+
+    with pytest.raises(error, match=r"^timeout "):
+        run_check("em.estep", em.estep, timeout=timeout)
+
+
+def test_an_infinite_timeout_is_no_limit():
+    from cfgmm_lib.check import run_check
+
+    assert run_check("em.estep", em.estep, timeout=float("inf")).ok

@@ -10,8 +10,8 @@ Each call runs the function on the handout's cases (the toy data and the 20 x 5 
 the course files when installed, otherwise stand-ins, and says so) and on adversarial cases of
 its own, compares every output with the library, prints one verdict (what passed, the first
 value that differs and by how much, and the known mistake it matches, if any) and returns it as
-a ``Verdict``. A call that takes longer than ``timeout`` seconds (60 by default: an endless loop)
-stops with a TIME verdict, and the notebook goes on. On a folder of the learner's course files::
+a ``Verdict``. When your function runs longer than ``timeout`` seconds over all the cases (60 by
+default: an endless loop), the check stops with a TIME verdict, and the notebook goes on. On a folder of the learner's course files::
 
     python -m cfgmm_lib.check PATH
 
@@ -46,8 +46,8 @@ def _checker(step: str, public: str):
     check.__name__ = check.__qualname__ = public
     check.__doc__ = (f"Check your ``{function}`` of the handout's ``{file}`` and print the verdict.\n\n"
                      "Parameters\n----------\nfn : callable\n    Your function, with the handout's signature.\n"
-                     f"timeout : float, default {DEFAULT_TIMEOUT:g}\n    Seconds the check may take: an endless loop "
-                     "gets a TIME verdict instead of hanging the notebook.\n\n"
+                     f"timeout : float, default {DEFAULT_TIMEOUT:g}\n    Seconds your function may take over all the cases: "
+                     "an endless loop gets a TIME verdict instead of hanging the notebook.\n\n"
                      "Returns\n-------\nVerdict\n    ``.ok`` is True when every case agrees with the library.\n")
     return check
 

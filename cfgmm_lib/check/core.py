@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import signal
 import threading
+import time
 import traceback
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -169,10 +170,13 @@ def _copy_args(args: tuple) -> tuple:
     return out
 
 
-def _quiet(fn, args):
+def _quiet(fn, args, limit=None):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return fn(*args)
+        if limit is None:
+            return fn(*args)
+        with limit:
+            return fn(*args)
 
 
 def _where(exc: BaseException) -> str:
@@ -274,6 +278,31 @@ class _TimeUp(BaseException):
     ``except Exception`` around a loop cannot swallow it."""
 
 
+class _Limit:
+    """The time the learner's calls may still take, kept by a timer signal while one runs.
+
+    The timer repeats every 0.1 s once it has fired, so an alarm swallowed by a bare ``except:``
+    comes back; it runs only inside the learner's function, never in our reference or diagnosis.
+    """
+
+    def __init__(self, seconds: float):
+        self.left, self.active, self.start = seconds, False, 0.0
+
+    def alarm(self, signum, frame):
+        if self.active:
+            raise _TimeUp
+
+    def __enter__(self):
+        self.start, self.active = time.monotonic(), True
+        signal.setitimer(signal.ITIMER_REAL, max(self.left, 1e-3), 0.1)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.active = False
+        self.left -= time.monotonic() - self.start
+        return False
+
+
 def timeout_verdict(step: str, timeout: float, n_ok: int = 0, total: int = 0) -> Verdict:
     """The verdict on a check that did not finish within ``timeout`` seconds."""
     return Verdict(step, "timeout", n_ok, total, f"{STEPS[step].function} did not finish within {timeout:g} s "
@@ -290,45 +319,51 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     fn : callable
         The learner's function, with the handout's signature.
     timeout : float, optional
-        Stop the check after this many seconds, with a "timeout" verdict: an endless loop in a
-        notebook cell must not hang the kernel. Kept by a timer signal, so only in the main thread
-        of a Unix process (a Jupyter kernel's cells run there); elsewhere there is no limit.
-        ``python -m cfgmm_lib.check`` runs each file in a subprocess with its own limit instead.
+        Seconds ``fn`` may take over all the cases (None or inf: no limit); past them the check
+        stops with a "timeout" verdict, so that an endless loop in a notebook cell does not hang
+        the kernel. Kept by a timer signal: only in the main thread of a Unix process (a Jupyter
+        kernel's cells run there), and only when no other timer is set (pytest-timeout, the
+        learner's own ``signal.alarm``), which is left alone. ``python -m cfgmm_lib.check`` runs
+        each file in a subprocess with its own limit instead.
 
     Returns
     -------
     Verdict
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``timeout`` is not a number > 0.
     """
+    if timeout is not None and not (isinstance(timeout, float) and timeout == float("inf")):
+        timeout = common.check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
+    else:
+        timeout = None
     if not callable(fn):
         return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
-    if timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return _run_check(step, fn, [0])
-
-    def alarm(signum, frame):
-        raise _TimeUp
-
+    if (timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        return _run_check(step, fn, [0], None)
+    limit = _Limit(timeout)
     progress = [0]  # cases passed so far, for the verdict on a timeout
-    previous = signal.signal(signal.SIGALRM, alarm)
+    previous = signal.signal(signal.SIGALRM, limit.alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        try:
-            return _run_check(step, fn, progress)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        return _run_check(step, fn, progress, limit)
     except _TimeUp:
         return timeout_verdict(step, timeout, progress[0], len(_cases.cases(step)))
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
-def _run_check(step: str, fn, progress: list) -> Verdict:
+def _run_check(step: str, fn, progress: list, limit: _Limit | None) -> Verdict:
     spec = STEPS[step]
     all_cases = _cases.cases(step)
     mine_by_case, first, mutated, n_ok = [], None, None, 0
     for case in all_cases:
         args = _copy_args(case.args)
         try:
-            result = _quiet(fn, args)
+            result = _quiet(fn, args, limit)
         except NotImplementedError:
             return Verdict(step, "not written", total=len(all_cases), notes=_cases.notes())
         except Exception as exc:  # the learner's bug: report it, do not crash
