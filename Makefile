@@ -21,9 +21,9 @@ lab: $(STAMP)
 
 # TEST_JOBS pytest-xdist workers (one per CPU). --dist loadfile keeps a file's tests on one worker:
 # a notebook's cells share one kernel, and the browser tests one JupyterLab. --no-loadscope-reorder
-# keeps the collection's order, which starts the longest files first (tests/conftest.py, RUN_FIRST). One BLAS thread per
-# process: the workers already fill the CPUs, and OpenBLAS threads that wait for a busy CPU spin
-# (measured: 545 CPU-seconds with its default threads, 399 with one).
+# keeps the collection's order, which starts the longest files first (tests/conftest.py, RUN_FIRST).
+# One BLAS thread per process: the workers already fill the CPUs, and OpenBLAS threads that wait
+# for a busy CPU spin (measured: 545 CPU-seconds with its default threads, 399 with one).
 TEST_JOBS ?= auto
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests notebooks $(NBVAL)

@@ -347,20 +347,23 @@ def check_post(post, n: int, K: int | None = None) -> np.ndarray:
 
 
 def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, need_post: bool = False,
-                    sparse: bool = False):
+                    need_mixture: bool | str = True, sparse: bool = False):
     """The checks every public ``estep``, ``mstep`` and ``run`` opens with, in one place.
 
     Parameters
     ----------
     X : array-like of shape (n, d)
     mixture : GaussianMixture
-        Checked against X's width; required (None is refused) except in an M-step (``need_post``).
+        Checked against X's width; None is refused unless ``need_mixture`` is False.
     post : array-like of shape (n, K), optional
         Checked when given or when ``need_post``; K comes from the mixture, or from post itself.
     zero_variance : bool, default False
         Accept variances of 0 (K-means).
     need_post : bool, default False
         ``post`` is required (an M-step).
+    need_mixture : bool or str, default True
+        False for an M-step that never reads the mixture (K-means', naive EM's): it may be None.
+        A string says why the step needs it, in the message that refuses None.
     sparse : bool, default False
         Accept a ``scipy.sparse`` X (EM with missing entries: its stored entries are the observed
         ratings); elsewhere a sparse X is refused with a message that says what to do.
@@ -378,7 +381,9 @@ def check_step_args(X, mixture=None, post=None, *, zero_variance: bool = False, 
     else:
         X = check_matrix(X)
     n, d = X.shape
-    if mixture is not None or not need_post:  # only an M-step may go without one
+    if mixture is None and isinstance(need_mixture, str):
+        raise TypeError(f"mixture must be a GaussianMixture(mu, var, p), got NoneType: {need_mixture}")
+    if mixture is not None or need_mixture:
         mixture = check_mixture(mixture, d, zero_variance=zero_variance)
         if not zero_variance:
             _check_scale(X.data if issparse(X) else X, mixture, X.shape[0] * X.shape[1])

@@ -212,10 +212,8 @@ def mstep(X, post, mixture: GaussianMixture, min_variance: float = MIN_VARIANCE,
         observed ratings of column l; ``var[j]`` the weighted mean squared
         error over observed entries, with the new means, floored.
     """
-    if mixture is None:  # check_step_args lets an M-step go without one; this one reads it
-        raise TypeError("mixture must be a GaussianMixture(mu, var, p), got NoneType: em.mstep needs the current "
-                        "mixture (a mean entry with soft count below 1 keeps its value from it)")
-    X, mixture, post = check_step_args(X, mixture, post, need_post=True, sparse=True)
+    X, mixture, post = check_step_args(X, mixture, post, need_post=True, sparse=True, need_mixture=(
+        "em.mstep needs the current mixture (a mean entry with soft count below 1 keeps its value from it)"))
     floor = _check_min_variance(min_variance)
     return _mstep(_observe(X, mask), post, mixture, floor)
 

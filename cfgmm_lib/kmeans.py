@@ -69,7 +69,7 @@ def mstep(X, post, mixture: GaussianMixture | None = None) -> tuple[GaussianMixt
     cost : float
         Total squared distance of rows to their cluster's mean.
     """
-    X, mixture, post = check_step_args(X, mixture, post, zero_variance=True, need_post=True)
+    X, mixture, post = check_step_args(X, mixture, post, zero_variance=True, need_post=True, need_mixture=False)
     K, d = post.shape[1], X.shape[1]
     if mixture is None and (post.sum(axis=0) == 0).any():
         raise ValueError("a cluster has no rows; pass the previous mixture so it can keep its mean and variance")

@@ -108,7 +108,7 @@ def mstep(X, post, mixture: GaussianMixture | None = None) -> GaussianMixture:
     ComponentCollapse
         When a variance comes out as 0 (a component on identical points).
     """
-    X, mixture, post = check_step_args(X, mixture, post, need_post=True)
+    X, mixture, post = check_step_args(X, mixture, post, need_post=True, need_mixture=False)
     return _mstep(X, post, mixture)
 
 

@@ -7,6 +7,8 @@ each, written as a learner writes it (tests/learner_mistakes.py).
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import os
 import re
 import shutil
@@ -268,6 +270,16 @@ def test_the_checker_is_packaged():
         assert "find" in packages, packages
 
 
+@contextlib.contextmanager
+def _ended_if_hung(seconds: float = 60):
+    """Were the time limit broken, the test would hang: end the process instead (a crash is a failure)."""
+    faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
 def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_on(capsys):
     """check.em_estep(fn) keeps a time limit: the cell ends, with a TIME verdict, and the alarm is put back."""
     import signal
@@ -282,15 +294,10 @@ def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_o
             except Exception:
                 pass
 
-    import faulthandler
-
     before = signal.getsignal(signal.SIGALRM)
     t0 = _time.perf_counter()
-    faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # were the limit broken, it would hang
-    try:
+    with _ended_if_hung():
         verdict = check.em_estep(estep, timeout=0.5)
-    finally:
-        faulthandler.cancel_dump_traceback_later()
     assert _time.perf_counter() - t0 < 5
     assert verdict.status == "timeout" and not verdict.ok
     assert "estep did not finish within 0.5 s (an endless loop?" in capsys.readouterr().out
@@ -321,14 +328,9 @@ def test_a_swallowed_alarm_comes_back():
         while True:
             _time.sleep(0.01)
 
-    import faulthandler
-
     t0 = _time.perf_counter()
-    faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # were it broken, it would hang
-    try:
+    with _ended_if_hung():
         verdict = run_check("em.estep", estep, timeout=0.3)
-    finally:
-        faulthandler.cancel_dump_traceback_later()
     assert verdict.status == "timeout" and _time.perf_counter() - t0 < 5
 
 

@@ -286,7 +286,7 @@ class _Limit:
     """
 
     def __init__(self, seconds: float):
-        self.left, self.active, self.start = seconds, False, 0.0
+        self.seconds, self.left, self.active, self.start = seconds, seconds, False, 0.0
 
     def alarm(self, signum, frame):
         if self.active:
@@ -335,28 +335,24 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     ValueError, TypeError
         If ``timeout`` is not a number > 0.
     """
-    if timeout is not None and not (isinstance(timeout, float) and timeout == float("inf")):
-        timeout = common.check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
-    else:
+    if isinstance(timeout, (float, np.floating)) and timeout == np.inf:  # no limit
         timeout = None
+    if timeout is not None:
+        timeout = common.check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
     if not callable(fn):
         return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
     if (timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
-        return _run_check(step, fn, [0], None)
+        return _run_check(step, fn, None)
     limit = _Limit(timeout)
-    progress = [0]  # cases passed so far, for the verdict on a timeout
     previous = signal.signal(signal.SIGALRM, limit.alarm)
     try:
-        return _run_check(step, fn, progress, limit)
-    except _TimeUp:
-        return timeout_verdict(step, timeout, progress[0], len(_cases.cases(step)))
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        return _run_check(step, fn, limit)
+    finally:  # the timer itself is off: _Limit stops it whenever the learner's call ends
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
-def _run_check(step: str, fn, progress: list, limit: _Limit | None) -> Verdict:
+def _run_check(step: str, fn, limit: _Limit | None) -> Verdict:
     spec = STEPS[step]
     all_cases = _cases.cases(step)
     mine_by_case, first, mutated, n_ok = [], None, None, 0
@@ -364,6 +360,8 @@ def _run_check(step: str, fn, progress: list, limit: _Limit | None) -> Verdict:
         args = _copy_args(case.args)
         try:
             result = _quiet(fn, args, limit)
+        except _TimeUp:  # only the learner's call is timed, so it can only come from here
+            return timeout_verdict(step, limit.seconds, n_ok, len(all_cases))
         except NotImplementedError:
             return Verdict(step, "not written", total=len(all_cases), notes=_cases.notes())
         except Exception as exc:  # the learner's bug: report it, do not crash
@@ -383,7 +381,6 @@ def _run_check(step: str, fn, progress: list, limit: _Limit | None) -> Verdict:
         mine_by_case.append((case, mine))
         if problem is None:
             n_ok += 1
-            progress[0] = n_ok
         elif first is None:
             first = f'on "{case.name}": {problem}'
     notes = _cases.notes()

@@ -41,6 +41,11 @@ class _Refused(Exception):
     """One member refused: stop the install at once."""
 
 
+def _one_line(exc: BaseException) -> str:
+    """``"OSError: [Errno 28] ..."`` on one line, for a message."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
 class _TempFileError(Exception):
     """The temporary copy could not be written (disk full, no temporary folder): not the source's fault."""
 
@@ -195,11 +200,10 @@ def install(source, dest=None, *, force: bool = False) -> list[str]:
         except _Refused as exc:
             raise DataFileError(f"nothing installed: {exc}") from None
         except _TempFileError as exc:
-            why = " ".join(f"{type(exc.args[0]).__name__}: {exc.args[0]}".split())
             raise OSError(f"nothing installed: a temporary copy of a course file could not be written "
-                          f"({why}); is the disk full? (set TMPDIR to a folder with room)") from None
+                          f"({_one_line(exc.args[0])}); is the disk full? (set TMPDIR to a folder with room)") from None
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            why = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
+            why = _one_line(exc)
             if source.is_dir():
                 raise DataFileError(f"{source}: a course file could not be read ({why}); nothing installed") from None
             raise DataFileError(f"{source}: not a readable .tar.gz archive, damaged or truncated "

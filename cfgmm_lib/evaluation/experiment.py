@@ -175,10 +175,10 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
             continue
         t0 = time.perf_counter()
         fit_offset = _fit_bias(X_fit, X_fit != 0, reg, reg) if name == "bias_aware_mixture" else None
-        scores = {}
+        scores, kept = {}, candidates.setdefault(name, {})
         for K in grid["K"]:
-            candidate = candidates.setdefault(name, {})[str(K)] = _fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset)
-            scores[str(K)] = val_rmse(candidate)
+            kept[str(K)] = _fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset)
+            scores[str(K)] = val_rmse(kept[str(K)])
             _log(progress, f"    {name} K = {K}: validation RMSE {scores[str(K)]:.4f}")
         K = int(min(scores, key=scores.get))
         t_select = time.perf_counter() - t0
@@ -188,11 +188,10 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     rank = reg_mf = None
     if {"matrix_factorization", "neural", "neural_implicit"} & set(models):
         t0 = time.perf_counter()
-        scores = {}
+        scores, kept = {}, candidates.setdefault("matrix_factorization", {})
         for r, lam in grid["rank_reg"]:
-            candidate = candidates.setdefault("matrix_factorization", {})[f"{r},{lam}"] = fit_als(X_fit, rank=r, reg=lam,
-                                                                                                 seed=seed)
-            scores[f"{r},{lam}"] = val_rmse(candidate)
+            kept[f"{r},{lam}"] = fit_als(X_fit, rank=r, reg=lam, seed=seed)
+            scores[f"{r},{lam}"] = val_rmse(kept[f"{r},{lam}"])
             _log(progress, f"    matrix_factorization rank {r}, reg {lam}: validation RMSE {scores[f'{r},{lam}']:.4f}")
         best = min(scores, key=scores.get)
         rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
@@ -201,25 +200,18 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
             model, t = timed(fit_als, X_train, rank=rank, reg=reg_mf, seed=seed)
             record("matrix_factorization", model, t_select, t, {"rank": rank, "reg": reg_mf}, scores)
 
-    if "neural" in models:
-        # the same model as the factorisation: its rank and penalty; the number of epochs by
-        # early stopping on the validation split, then a refit on all training ratings
+    # the networks: the same model as the factorisation, its rank and penalty (neural_implicit adds
+    # SVD++'s implicit feedback: which movies each user rated); the number of epochs by early
+    # stopping on the validation split, then a refit on all training ratings
+    for name, implicit in (("neural", False), ("neural_implicit", True)):
+        if name not in models:
+            continue
         probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, epochs=grid["epochs"],
-                                validation=val)
+                                validation=val, implicit=implicit)
         epochs = int(np.argmin(probe.history)) + 1
-        _log(progress, f"    neural: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
-        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs)
-        record("neural", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
-               {str(e + 1): h for e, h in enumerate(probe.history)})
-    if "neural_implicit" in models:
-        # the network with implicit feedback (which movies each user rated, SVD++): the same rank and
-        # penalty, its epochs by early stopping on the validation split, then a refit on all training ratings
-        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, epochs=grid["epochs"],
-                                validation=val, implicit=True)
-        epochs = int(np.argmin(probe.history)) + 1
-        _log(progress, f"    neural_implicit: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
-        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=True)
-        record("neural_implicit", model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
+        _log(progress, f"    {name}: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
+        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=implicit)
+        record(name, model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
                {str(e + 1): h for e, h in enumerate(probe.history)})
     if keep_models:
         out["models"] = fitted
