@@ -26,7 +26,7 @@ lab: $(STAMP)
 # for a busy CPU spin (measured: 545 CPU-seconds with its default threads, 399 with one).
 TEST_JOBS ?= auto
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests notebooks $(NBVAL)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -p tests.fast_startup -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests notebooks $(NBVAL)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py build
