@@ -304,6 +304,7 @@ for name, ch in choices.items():
 print(f"[{time.perf_counter() - t0:.1f} s]")
 
 # %%
+# each method reconstructs the whole stack of test measurements (20, 2M) at once: (20, 64, 64) images
 methods = {
     "dirty image": lambda y: imager.dirty(y),
     "Tikhonov": lambda y: imager.tikhonov(y, choices["Tikhonov"].best),
@@ -312,7 +313,7 @@ methods = {
     "HQS, everyday prior": lambda y: imager.hqs(y, fits["everyday prior"].mixture,
                                                  choices["HQS, everyday prior"].best * beta_unit),
 }
-recons = {name: [f(y) for y in ys_test] for name, f in methods.items()}
+recons = {name: f(np.stack(ys_test)) for name, f in methods.items()}
 _, hqs_start, hqs_history = imager.hqs(ys_test[0], prior_bh, choices["HQS, black-hole prior"].best * beta_unit,
                                        steps=True)  # test image 0 again, keeping every step (section 6)
 scores = {name: np.array([[nxcorr(x, t), nrmse(x, t)] for x, t in zip(imgs, truths_test)])

@@ -95,11 +95,41 @@ def test_reconstructions_run_and_hqs_uses_its_prior(small_problem):
     assert choice.best == choice.grid[np.argmax(choice.scores)] and choice.scores.shape == (3,)
 
 
+def test_a_stack_of_measurements_gives_each_images_own_reconstruction(small_problem):
+    """Every method takes a stack (k, 2M): row i of the result is what y_i alone gives (to rounding:
+    the stack's solves are matrix products, one image's are matrix-vector products)."""
+    im, truths, ys = small_problem
+    X = patches.remove_dc(np.concatenate([patches.extract(t) for t in synthetic.black_holes(range(5))]))[0]
+    prior = full_em.fit(X[::4], 5, seed=0, max_iter=10).mixture
+    Y = np.stack(ys)
+    Y_before = Y.copy()
+    beta = 1e-4 * im.g * 64
+    for name, f in {"dirty": im.dirty, "tikhonov": lambda y: im.tikhonov(y, 1e-2),
+                    "tsv": lambda y: im.tsv(y, 1e-1), "hqs": lambda y: im.hqs(y, prior, beta)}.items():
+        stack = f(Y)
+        assert stack.shape == (3, 64, 64), name
+        for i, y in enumerate(ys):
+            np.testing.assert_allclose(stack[i], f(y), rtol=0, atol=1e-9 * np.abs(stack[i]).max(), err_msg=name)
+    _, start, steps = im.hqs(Y, prior, beta, steps=True)
+    assert start.shape == (3, 64, 64) and len(steps) == 9 and steps[-1].shape == (3, 64, 64)
+    np.testing.assert_array_equal(Y, Y_before)  # the caller's stack is untouched
+    # the Ridge solve of k rows solves each row's normal equations
+    rng = np.random.default_rng(4)
+    W, R = rng.normal(size=(10, 36)), rng.normal(size=(4, 36))
+    np.testing.assert_allclose(Ridge(W).solve(R, 0.5) @ (W.T @ W + 0.5 * np.eye(36)), R, rtol=1e-8, atol=1e-10)
+    # the patches of a stack are each image's patches, one image after another, and back
+    from cfgmm_lib.imaging.patches import _aggregate, _extract
+    imgs = rng.random((3, 12, 10))
+    np.testing.assert_array_equal(_extract(imgs, 4, 2), np.concatenate([patches.extract(x, 4, 2) for x in imgs]))
+    np.testing.assert_array_equal(_aggregate(_extract(imgs, 4, 2), (12, 10), 4, 2), 4 * imgs)
+
+
 def test_bad_reconstruction_inputs(small_problem):
     im, truths, ys = small_problem
     prior = _prior(d=64)
-    with pytest.raises(ValueError, match="y must be a finite array"):
-        im.tikhonov(ys[0][:5], 1.0)
+    for bad in (ys[0][:5], np.stack(ys)[:, :5], np.stack(ys)[None], np.zeros((0, len(ys[0]))), np.float64(1.0)):
+        with pytest.raises(ValueError, match="y must be a finite array"):
+            im.tikhonov(bad, 1.0)
     with pytest.raises(ValueError, match="beta must be"):
         im.hqs(ys[0], prior, -1.0)
     with pytest.raises(ValueError, match="gammas must be"):

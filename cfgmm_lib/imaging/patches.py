@@ -60,8 +60,13 @@ def extract(image, p: int = PATCH, stride: int = 1) -> np.ndarray:
     image = check_matrix(image, "image")
     p = _check_p(p, image.shape)
     stride = _check_stride(stride, p, image.shape)
-    padded = np.pad(image, ((0, p - 1), (0, p - 1)), mode="wrap")
-    windows = sliding_window_view(padded, (p, p))[::stride, ::stride]
+    return _extract(image[None], p, stride)
+
+
+def _extract(images: np.ndarray, p: int, stride: int) -> np.ndarray:
+    """``extract`` of a stack of images (k, H, W): the k images' patches one after another, (k H W / stride**2, p p)."""
+    padded = np.pad(images, ((0, 0), (0, p - 1), (0, p - 1)), mode="wrap")
+    windows = sliding_window_view(padded, (p, p), axis=(1, 2))[:, ::stride, ::stride]
     return windows.reshape(-1, p * p)
 
 
@@ -87,11 +92,19 @@ def aggregate(patches, shape, p: int = PATCH, stride: int = 1) -> np.ndarray:
     h, w = H // stride, W // stride
     if patches.shape != (h * w, p * p):
         raise ValueError(f"patches must have shape (H * W / stride**2, p * p) = {(h * w, p * p)}, got {patches.shape}")
-    z = patches.reshape(h, w, p, p)
-    out = np.zeros((H, W))
+    return _aggregate(patches, (H, W), p, stride)[0]
+
+
+def _aggregate(patches: np.ndarray, shape, p: int, stride: int) -> np.ndarray:
+    """``aggregate`` of the patches of a stack of images (as ``_extract`` gives them): shape (k, H, W)."""
+    H, W = shape
+    h, w = H // stride, W // stride
+    z = patches.reshape(-1, h, w, p, p)
+    out = np.zeros((len(z), H, W))
     for a in range(p):  # a loop over the p*p positions inside a patch, each vectorised over all patches
         for b in range(p):
-            out[a % stride::stride, b % stride::stride] += np.roll(z[:, :, a, b], (a // stride, b // stride), axis=(0, 1))
+            out[:, a % stride::stride, b % stride::stride] += np.roll(z[:, :, :, a, b], (a // stride, b // stride),
+                                                                      axis=(1, 2))
     return out
 
 

@@ -1,7 +1,9 @@
 """Images from visibilities: the baselines a radio astronomer tries first, and HQS with the patch prior.
 
 For one observation (forward matrix ``F``, noise ``sigma``; ``R = diag(sigma**2)``) an ``Imager``
-prepares the closed-form solves once (``solvers``), then reconstructs any number of images:
+prepares the closed-form solves once (``solvers``), then reconstructs any number of images, one
+measurement ``y`` (2M,) at a time or a stack of them (k, 2M) at once (each step then runs on all k
+images together: the large matrices are read once per step, not once per image):
 
 * ``dirty``: ``F^T R^-1 y``, scaled by the factor that fits the data best;
 * ``tikhonov``: ``argmin ||R^-1/2 (F x - y)||^2 + alpha g ||x||^2``;
@@ -28,7 +30,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .full_em import FullMixture, _log_joint, check_full_mixture
-from .patches import PATCH, aggregate, extract
+from .patches import PATCH, _aggregate, _extract, extract
 from .scores import nrmse, nxcorr
 from .solvers import Ridge, Smooth
 
@@ -90,7 +92,8 @@ def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
     Parameters
     ----------
     reconstruct : callable
-        ``reconstruct(y, weight) -> image``.
+        ``reconstruct(Y, weight) -> images``, for a stack ``Y`` of measurements (n, 2M) and
+        images of shape (n, H, W), as every ``Imager`` method does.
     grid : sequence of float
     truths : array of shape (n, H, W)
         Validation images (never the test images).
@@ -105,7 +108,8 @@ def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
         raise ValueError(f"grid must be a non-empty 1-D sequence of weights, got shape {grid.shape}")
     if len(truths) != len(ys) or len(truths) == 0:
         raise ValueError(f"truths and ys must be non-empty and of the same length, got {len(truths)} and {len(ys)}")
-    scores = np.array([np.mean([nxcorr(reconstruct(y, w), t) for t, y in zip(truths, ys)]) for w in grid])
+    Y = np.stack([np.asarray(y, dtype=float) for y in ys])
+    scores = np.array([np.mean([nxcorr(x, t) for x, t in zip(reconstruct(Y, w), truths)]) for w in grid])
     return Choice(float(grid[int(np.argmax(scores))]), grid, scores)
 
 
@@ -156,30 +160,33 @@ class Imager:
 
     def _check_y(self, y) -> np.ndarray:
         y = np.asarray(y, dtype=float)
-        if y.shape != self.sigma.shape or not np.isfinite(y).all():
-            raise ValueError(f"y must be a finite array of shape {self.sigma.shape}, got shape {y.shape}")
+        if y.ndim not in (1, 2) or y.shape[-1:] != self.sigma.shape or len(y) == 0 or not np.isfinite(y).all():
+            raise ValueError(f"y must be a finite array of shape {self.sigma.shape}, or a stack of them "
+                             f"(k, {len(self.sigma)}), got shape {y.shape}")
         return y
 
     def _image(self, x) -> np.ndarray:
-        return x.reshape(self.npix, self.npix)
+        """Pixels (N,) or (k, N) as images (npix, npix) or (k, npix, npix)."""
+        return x.reshape(*x.shape[:-1], self.npix, self.npix)
 
     def data_term(self, y) -> np.ndarray:
-        """``F^T R^-1 y``, of shape (N,)."""
-        return self.W.T @ (self._check_y(y) / self.sigma)
+        """``F^T R^-1 y``, of shape (N,); (k, N) for a stack y (k, 2M)."""
+        return (self._check_y(y) / self.sigma) @ self.W
 
     def dirty(self, y) -> np.ndarray:
-        """The dirty image ``F^T R^-1 y``, scaled to fit the data best; shape (npix, npix)."""
+        """The dirty image ``F^T R^-1 y``, scaled to fit the data best; shape (npix, npix), or (k, npix, npix)."""
         b = self._check_y(y) / self.sigma
-        d = self.W.T @ b
-        Wd = self.W @ d
-        return self._image(d * (Wd @ b) / (Wd @ Wd))
+        d = b @ self.W
+        Wd = d @ self.W.T
+        scale = np.sum(Wd * b, axis=-1, keepdims=True) / np.sum(Wd * Wd, axis=-1, keepdims=True)
+        return self._image(d * scale)
 
     def tikhonov(self, y, alpha: float) -> np.ndarray:
-        """Ridge regression with weight ``alpha * g``; shape (npix, npix)."""
+        """Ridge regression with weight ``alpha * g``; shape (npix, npix), or (k, npix, npix)."""
         return self._image(self.ridge.solve(self.data_term(y), alpha * self.g))
 
     def tsv(self, y, alpha: float) -> np.ndarray:
-        """Total squared variation with weight ``alpha * g``; shape (npix, npix)."""
+        """Total squared variation with weight ``alpha * g``; shape (npix, npix), or (k, npix, npix)."""
         return self._image(self.smooth.solve(self.data_term(y), alpha * self.g))
 
     def hqs(self, y, prior: FullMixture, beta: float, gammas=HANDOUT_GAMMAS, *, steps: bool = False):
@@ -187,7 +194,9 @@ class Imager:
 
         Parameters
         ----------
-        y : array of shape (2M,)
+        y : array of shape (2M,), or a stack (k, 2M)
+            With a stack, the k images are reconstructed together: every patch of every image
+            in one Wiener step, every image in one solve.
         prior : FullMixture of dimension p**2, learned on DC-removed patches
         beta : float > 0
             The handout's beta.
@@ -198,9 +207,9 @@ class Imager:
 
         Returns
         -------
-        image : array of shape (npix, npix)
-        start : array of shape (npix, npix), only when ``steps``
-        history : list of arrays of shape (npix, npix), one per gamma, only when ``steps``
+        image : array of shape (npix, npix), or (k, npix, npix)
+        start : array of the image's shape, only when ``steps``
+        history : list of arrays of the image's shape, one per gamma, only when ``steps``
         """
         r0 = self.data_term(y)
         prior = check_full_mixture(prior, self.p**2)
@@ -213,13 +222,14 @@ class Imager:
         cover = (self.p // self.stride) ** 2  # sum_n P_n^T P_n = cover * I
         x = self.ridge.solve(r0, beta * gammas[0] * cover / N)  # start: every patch pulled to 0
         start, history = self._image(x), []
+        shape = (self.npix, self.npix)
         for gamma in gammas:
-            Z = extract(self._image(x), self.p, self.stride)
+            Z = _extract(self._image(x).reshape(-1, *shape), self.p, self.stride)  # every image's patches
             means = Z.mean(axis=1, keepdims=True)
             Zc, _ = _wiener(Z - means, prior, gamma)
             w = beta * gamma / N
-            agg = aggregate(Zc + means, (self.npix, self.npix), self.p, self.stride)
-            x = self.ridge.solve(r0 + w * agg.ravel(), w * cover)
+            agg = _aggregate(Zc + means, shape, self.p, self.stride)
+            x = self.ridge.solve(r0 + w * agg.reshape(r0.shape), w * cover)
             history.append(self._image(x))
         return (self._image(x), start, history) if steps else self._image(x)
 

@@ -58,16 +58,17 @@ class Ridge:
 
         Parameters
         ----------
-        r : array of shape (N,)
+        r : array of shape (N,), or (k, N): k right-hand sides, one per row
         a : float > 0
 
         Returns
         -------
-        array of shape (N,)
+        array of r's shape
+            For k rows, each row's solve (``A`` is read once for all of them).
         """
         a = _check_weight(a)
-        c = self.A @ r
-        return (r - self.A.T @ (c / (self.s + a))) / a
+        c = r @ self.A.T  # (m,) or (k, m)
+        return (r - (c / (self.s + a)) @ self.A) / a
 
 
 def path_laplacian(n: int) -> np.ndarray:
@@ -106,11 +107,12 @@ class Smooth:
         return (self.Q1.T @ R @ self.Q1).reshape(rows.shape)
 
     def _Q(self, t: np.ndarray) -> np.ndarray:
+        """``t @ Q^T`` for rows of length npix**2 (the inverse of ``_Qt``)."""
         n = self.npix
-        return (self.Q1 @ t.reshape(n, n) @ self.Q1.T).ravel()
+        return (self.Q1 @ t.reshape(-1, n, n) @ self.Q1.T).reshape(t.shape)
 
     def solve(self, r, a: float) -> np.ndarray:
-        """``(W^T W + a (L + eps I))^-1 r``, of shape (npix * npix,)."""
+        """``(W^T W + a (L + eps I))^-1 r`` for r of shape (npix * npix,), or (k, npix * npix): one per row."""
         # x = B t with (B^T W^T W B + a I) t = B^T r
         t = self.ridge.solve(self._Qt(np.asarray(r, dtype=float)) * self.scale, a)
         return self._Q(t * self.scale)
