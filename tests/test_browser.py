@@ -1,6 +1,7 @@
 """The sliders work where learners use them: JupyterLab in headless Chromium, driven by Playwright.
 
-For each notebook with sliders: open it in a real JupyterLab, run all cells, check that nothing
+For each notebook with sliders: open it from the file browser of one real JupyterLab page (as a
+learner does, one tab for the series), run all cells, check that nothing
 failed and the LaTeX rendered, then move every slider the way a person does (keyboard for K,
 mouse drag for the seed, keyboard for the EM step) and check that the readout, the picture and
 (for the EM steps) the log-likelihood caption change, with exactly one picture left in the output.
@@ -137,9 +138,22 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+@pytest.fixture(scope="module")
+def lab_page(chromium, lab):
+    """One JupyterLab page for every notebook, as a learner keeps one tab open (a fresh workspace:
+    nothing else open, nothing restored); each test opens its notebook from the file browser."""
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(f"{lab['url']}/lab/workspaces/cfgmm-browser-test?reset&token={lab['token']}")
+    page.wait_for_selector(".jp-DirListing-item", timeout=60_000)
+    yield page
+    page.close()
+
+
 def _run_all(page, lab, name):
-    # a workspace of its own per notebook: nothing else open, nothing restored
-    page.goto(f"{lab['url']}/lab/workspaces/{name}/tree/{name}.ipynb?reset&token={lab['token']}")
+    # opened as a learner does: a double click on it in the file browser
+    page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=f"{name}.ipynb")).dblclick()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=f"{name}.ipynb").wait_for()
     page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=60_000)
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     page.click(f"{PANEL} .jp-Cell >> nth=0")
@@ -225,38 +239,34 @@ def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = F
 
 
 @pytest.mark.parametrize("name", SLIDER_NOTEBOOKS)
-def test_sliders_redraw_in_jupyterlab(chromium, lab, name):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
+def test_sliders_redraw_in_jupyterlab(lab_page, lab, name):
+    page = lab_page
     try:
-        try:
-            _run_all(page, lab, name)
-        finally:
-            _shot(page, f"{name}_after_run_all")
-        # nothing failed: no error output, nothing on stderr
-        panel = page.locator(PANEL)
-        errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-        assert errors.count() == 0, errors.all_inner_texts()
-        # the LaTeX was typeset by MathJax, and no raw $$ is left in rendered markdown
-        page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown mjx-container", state="attached", timeout=30_000)
-        raw = panel.locator(".jp-RenderedMarkdown").evaluate_all(
-            "els => els.filter(e => e.textContent.includes('$$')).length")
-        assert raw == 0
-        widgets = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator(".widget-slider"))
-        assert widgets.count() >= 1
-        for i in range(widgets.count()):
-            widget = widgets.nth(i)
-            widget.scroll_into_view_if_needed()
-            widget.locator("img").wait_for(state="visible")
-            assert widget.locator("img").count() == 1
-            _check_move(page, widget, "K", "keyboard", f"{name}_w{i}_K")
-            _check_move(page, widget, "seed", "mouse", f"{name}_w{i}_seed")
-            if _slider(widget, "EM step").count():
-                handle = _slider(widget, "EM step").locator(".noUi-handle")
-                handle.focus()
-                handle.press("Home")  # back to the start of the run
-                time.sleep(1.0)
-                _check_move(page, widget, "EM step", "keyboard", f"{name}_w{i}_step", caption=True)
-                assert "iteration 1, E-step" in widget.locator(".widget-html").inner_text()
+        _run_all(page, lab, name)
     finally:
-        page.close()
+        _shot(page, f"{name}_after_run_all")
+    # nothing failed: no error output, nothing on stderr
+    panel = page.locator(PANEL)
+    errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    # the LaTeX was typeset by MathJax, and no raw $$ is left in rendered markdown
+    page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown mjx-container", state="attached", timeout=30_000)
+    raw = panel.locator(".jp-RenderedMarkdown").evaluate_all(
+        "els => els.filter(e => e.textContent.includes('$$')).length")
+    assert raw == 0
+    widgets = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator(".widget-slider"))
+    assert widgets.count() >= 1
+    for i in range(widgets.count()):
+        widget = widgets.nth(i)
+        widget.scroll_into_view_if_needed()
+        widget.locator("img").wait_for(state="visible")
+        assert widget.locator("img").count() == 1
+        _check_move(page, widget, "K", "keyboard", f"{name}_w{i}_K")
+        _check_move(page, widget, "seed", "mouse", f"{name}_w{i}_seed")
+        if _slider(widget, "EM step").count():
+            handle = _slider(widget, "EM step").locator(".noUi-handle")
+            handle.focus()
+            handle.press("Home")  # back to the start of the run
+            time.sleep(1.0)
+            _check_move(page, widget, "EM step", "keyboard", f"{name}_w{i}_step", caption=True)
+            assert "iteration 1, E-step" in widget.locator(".widget-html").inner_text()
