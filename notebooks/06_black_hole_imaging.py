@@ -304,7 +304,7 @@ for name, ch in choices.items():
 print(f"[{time.perf_counter() - t0:.1f} s]")
 
 # %%
-# each method reconstructs the whole stack of test measurements (20, 2M) at once: (20, 64, 64) images
+# each method reconstructs the whole stack of test measurements, (len(TEST_SEEDS), 2M), at once
 methods = {
     "dirty image": lambda y: imager.dirty(y),
     "Tikhonov": lambda y: imager.tikhonov(y, choices["Tikhonov"].best),

@@ -1,4 +1,5 @@
-"""Loaded first by ``make test`` (``-p tests.fast_startup``), before pytest's own plugins.
+"""Loaded early by ``make test`` (``-p tests.fast_startup``): after pytest's built-in plugins, before
+the installed ones (nbval, xdist), and so before anything imports jsonschema.
 
 nbval imports nbformat, which imports jsonschema; jsonschema registers an ``iri`` format checker
 whenever ``rfc3987_syntax`` is installed (JupyterLab's jupyter-events asks for it), and importing

@@ -47,6 +47,8 @@ def test_one_hot_layer_is_a_lookup():
     U = net.one_hot(users, 6)
     assert U.shape == (4, 6) and U.sum() == 4
     np.testing.assert_array_equal(U @ net.params["P"], net.params["P"][users])
+    # the backward pass builds U.T directly: the same matrix
+    np.testing.assert_array_equal(net._lookup_transpose(users, 6).toarray(), U.T.toarray())
 
 
 def test_network_with_als_weights_predicts_like_als(lowrank):

@@ -142,3 +142,5 @@ def test_bad_reconstruction_inputs(small_problem):
         wiener(np.zeros((2, 64)), prior, 0)
     with pytest.raises(ValueError, match="grid must be"):
         choose_weight(im.tikhonov, [], truths, ys)
+    with pytest.raises(ValueError, match="one image per measurement"):  # a function of one y gets the stack
+        choose_weight(lambda Y, w: im.tikhonov(Y[0], w), [1.0], truths, ys)

@@ -87,17 +87,19 @@ class Choice(NamedTuple):
 
 
 def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
-    """The weight in ``grid`` whose reconstructions ``reconstruct(y, w)`` have the best mean nxcorr.
+    """The weight in ``grid`` whose reconstructions ``reconstruct(Y, w)`` have the best mean nxcorr.
 
     Parameters
     ----------
     reconstruct : callable
-        ``reconstruct(Y, weight) -> images``, for a stack ``Y`` of measurements (n, 2M) and
-        images of shape (n, H, W), as every ``Imager`` method does.
+        ``reconstruct(Y, weight) -> images``: called once per weight with the whole stack ``Y`` of
+        measurements, shape (n, 2M), it returns the n images, shape (n, H, W), as every ``Imager``
+        method does (a function of one measurement at a time does not fit: it gets the stack).
     grid : sequence of float
     truths : array of shape (n, H, W)
         Validation images (never the test images).
-    ys : sequence of n measurements of them.
+    ys : sequence of n arrays of shape (2M,), or an array of shape (n, 2M)
+        Their measurements.
 
     Returns
     -------
@@ -109,7 +111,13 @@ def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
     if len(truths) != len(ys) or len(truths) == 0:
         raise ValueError(f"truths and ys must be non-empty and of the same length, got {len(truths)} and {len(ys)}")
     Y = np.stack([np.asarray(y, dtype=float) for y in ys])
-    scores = np.array([np.mean([nxcorr(x, t) for x, t in zip(reconstruct(Y, w), truths)]) for w in grid])
+    scores = np.empty(len(grid))
+    for i, w in enumerate(grid):
+        images = np.asarray(reconstruct(Y, w))
+        if images.shape != np.shape(truths):
+            raise ValueError(f"reconstruct(Y, weight) must return one image per measurement, shape "
+                             f"{np.shape(truths)}, got shape {images.shape}")
+        scores[i] = np.mean([nxcorr(x, t) for x, t in zip(images, truths)])
     return Choice(float(grid[int(np.argmax(scores))]), grid, scores)
 
 
@@ -224,7 +232,7 @@ class Imager:
         start, history = self._image(x), []
         shape = (self.npix, self.npix)
         for gamma in gammas:
-            Z = _extract(self._image(x).reshape(-1, *shape), self.p, self.stride)  # every image's patches
+            Z = _extract(x.reshape(-1, *shape), self.p, self.stride)  # every image's patches, one image after another
             means = Z.mean(axis=1, keepdims=True)
             Zc, _ = _wiener(Z - means, prior, gamma)
             w = beta * gamma / N
