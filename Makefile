@@ -24,6 +24,7 @@ lab: $(STAMP)
 # keeps the collection's order, which starts the longest files first (tests/conftest.py, RUN_FIRST).
 # One BLAS thread per process: the workers already fill the CPUs, and OpenBLAS threads that wait
 # for a busy CPU spin (measured: 545 CPU-seconds with its default threads, 399 with one).
+# -p tests.fast_startup: a faster start of every pytest process (see that file).
 TEST_JOBS ?= auto
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -p tests.fast_startup -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests notebooks $(NBVAL)

@@ -217,9 +217,7 @@ class EmbeddingNet:
     @staticmethod
     def one_hot(index: np.ndarray, size: int) -> sp.csr_matrix:
         """Sparse one-hot rows, shape (len(index), size): row b has a single 1, in column index[b]."""
-        index = np.asarray(index)
-        B = len(index)
-        return sp.csr_matrix((np.ones(B), index, np.arange(B + 1)), shape=(B, size))
+        return EmbeddingNet._lookup_transpose(np.asarray(index), size).T.tocsr()
 
     def forward(self, users, movies):
         """Outputs for a batch, and what the backward pass needs.
@@ -264,7 +262,7 @@ class EmbeddingNet:
 
     @staticmethod
     def _lookup_transpose(index: np.ndarray, size: int) -> sp.csc_matrix:
-        """``one_hot(index, size).T``, shape (size, len(index)), built directly."""
+        """``one_hot(index, size).T``, shape (size, len(index)): column b has a single 1, in row index[b]."""
         B = len(index)
         return sp.csc_matrix((np.ones(B), index, np.arange(B + 1)), shape=(size, B))
 

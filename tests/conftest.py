@@ -25,10 +25,10 @@ settings.load_profile("ci" if os.environ.get("CI", "") not in ("", "0", "false")
 # the Makefile turns off xdist's own order (most tests first), which left the browser tests to run
 # alone at the end while the other worker sat idle. A file not listed keeps its place after these.
 RUN_FIRST = [
-    "notebooks/05_beyond_the_handout.ipynb",  # 75 s: evaluate on the course matrix
-    "tests/test_browser.py",                  # 66 s: JupyterLab in Chromium
-    "tests/test_notebooks.py",                # 58 s: every notebook on the stand-ins
-    "notebooks/06_black_hole_imaging.ipynb",  # 40 s
+    "notebooks/05_beyond_the_handout.ipynb",  # 55-70 s: evaluate on the course matrix
+    "tests/test_browser.py",                  # 38-47 s: JupyterLab in Chromium
+    "tests/test_notebooks.py",                # 34-46 s: every notebook on the stand-ins
+    "notebooks/06_black_hole_imaging.ipynb",  # 27-29 s
 ]
 
 

@@ -12,15 +12,17 @@ import faulthandler
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cfgmm_lib import check, em, naive_em, reference
-from cfgmm_lib.check import STEPS, mistakes, run_check
+from cfgmm_lib.check import STEPS, core, mistakes, run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -282,23 +284,18 @@ def _ended_if_hung(seconds: float = 60):
 
 def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_on(capsys):
     """check.em_estep(fn) keeps a time limit: the cell ends, with a TIME verdict, and the alarm is put back."""
-    import signal
-    import time as _time
-
-    from cfgmm_lib import check
-
     def estep(X, mixture):  # a learner's loop that also swallows every Exception
         while True:
             try:
-                _time.sleep(0.01)
+                time.sleep(0.01)
             except Exception:
                 pass
 
     before = signal.getsignal(signal.SIGALRM)
-    t0 = _time.perf_counter()
+    t0 = time.perf_counter()
     with _ended_if_hung():
         verdict = check.em_estep(estep, timeout=0.5)
-    assert _time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 5
     assert verdict.status == "timeout" and not verdict.ok
     assert "estep did not finish within 0.5 s (an endless loop?" in capsys.readouterr().out
     assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -306,44 +303,32 @@ def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_o
 
 
 def test_the_time_limit_does_not_touch_a_check_that_finishes():
-    import signal
-
-    from cfgmm_lib.check import run_check
-
     assert run_check("naive_em.estep", naive_em.estep, timeout=60).ok
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_a_swallowed_alarm_comes_back():
     """A bare except around a slow call swallows the first alarm; the next one still ends the check."""
-    import time as _time
-
-    from cfgmm_lib.check import run_check
-
     def estep(X, mixture):
         try:
-            _time.sleep(30)
+            time.sleep(30)
         except BaseException:  # noqa: B036 -- what a learner's bare except does
             pass
         while True:
-            _time.sleep(0.01)
+            time.sleep(0.01)
 
-    t0 = _time.perf_counter()
+    t0 = time.perf_counter()
     with _ended_if_hung():
         verdict = run_check("em.estep", estep, timeout=0.3)
-    assert verdict.status == "timeout" and _time.perf_counter() - t0 < 5
+    assert verdict.status == "timeout" and time.perf_counter() - t0 < 5
 
 
 def test_the_time_limit_counts_the_learners_calls_only(monkeypatch):
     """Our own diagnosis taking long does not turn a wrong answer into a timeout."""
-    import time as _time
-
-    from cfgmm_lib.check import core, run_check
-
     slow = core.diagnose
 
     def slow_diagnose(*args):
-        _time.sleep(0.6)
+        time.sleep(0.6)
         return slow(*args)
 
     monkeypatch.setattr(core, "diagnose", slow_diagnose)
@@ -357,10 +342,6 @@ def test_the_time_limit_counts_the_learners_calls_only(monkeypatch):
 
 
 def test_an_outer_timer_is_left_alone():
-    import signal
-
-    from cfgmm_lib.check import run_check
-
     fired = []
     previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
     try:
@@ -377,13 +358,9 @@ def test_an_outer_timer_is_left_alone():
 @pytest.mark.parametrize("timeout,error", [(0, ValueError), (-1, ValueError), (float("nan"), ValueError),
                                            ("10", TypeError)])
 def test_a_bad_timeout_is_refused_by_name(timeout, error):
-    from cfgmm_lib.check import run_check
-
     with pytest.raises(error, match=r"^timeout "):
         run_check("em.estep", em.estep, timeout=timeout)
 
 
 def test_an_infinite_timeout_is_no_limit():
-    from cfgmm_lib.check import run_check
-
     assert run_check("em.estep", em.estep, timeout=float("inf")).ok

@@ -186,7 +186,6 @@ def test_total_bound_is_exact_on_member_sizes(tmp_path, course, monkeypatch, ove
     _install_at_the_bound(archive, tmp_path / "dest", total, over, course)
 
 
-
 @pytest.mark.parametrize("over", [0, 1])
 def test_total_bound_is_exact_on_what_follows_the_end_marker(tmp_path, course, monkeypatch, over):
     # the bytes after the end-of-archive block are read too (to reach gzip's checksum) and count
@@ -198,6 +197,7 @@ def test_total_bound_is_exact_on_what_follows_the_end_marker(tmp_path, course, m
     monkeypatch.setattr(data.installer, "MAX_TOTAL_BYTES", total - over)
     monkeypatch.setattr(data.installer, "CHUNK", 1024)  # the tail takes several reads
     _install_at_the_bound(archive, tmp_path / "dest", total, over, course)
+
 
 @pytest.mark.parametrize("extra", [0, 1])
 def test_member_count_bound_is_exact(tmp_path, course, monkeypatch, extra):

@@ -7,7 +7,6 @@ composites, the CLI), each over the siblings of the cases a tester found.
 from __future__ import annotations
 
 import re
-
 import warnings
 
 import numpy as np

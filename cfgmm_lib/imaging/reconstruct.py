@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from .full_em import FullMixture, _log_joint, check_full_mixture
-from .patches import PATCH, _aggregate, _extract, extract
+from .patches import PATCH, _aggregate, _check_p, _check_stride, _extract
 from .scores import nrmse, nxcorr
 from .solvers import Ridge, Smooth
 
@@ -153,8 +153,9 @@ class Imager:
         self.npix = int(round(np.sqrt(F.shape[1])))
         if self.npix**2 != F.shape[1]:
             raise ValueError(f"F must have npix**2 columns for a square image, got {F.shape[1]}")
-        self.F, self.sigma, self.p, self.stride = F, sigma, p, stride
-        extract(np.zeros((self.npix, self.npix)), p, stride)  # checks p and stride
+        shape = (self.npix, self.npix)
+        p = _check_p(p, shape)
+        self.F, self.sigma, self.p, self.stride = F, sigma, p, _check_stride(stride, p, shape)
         self.W = F / sigma[:, None]
         self.g = float((self.W**2).sum() / F.shape[1])
         self.ridge = Ridge(self.W)
