@@ -153,29 +153,59 @@ def lab_page(chromium, lab):
     page.close()
 
 
+def _kernel_status(page, name: str):
+    """The status bar's kernel item for ``name`` ("Python 3 (ipykernel) | Idle"), as the learner reads it."""
+    return page.locator(f"#jp-main-statusbar .jp-StatusBar-TextItem[title='Change kernel for {name}.ipynb']")
+
+
 def _run_all(page, lab, name):
     # opened as a learner does: a double click on it in the file browser
     page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=f"{name}.ipynb")).dblclick()
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=f"{name}.ipynb").wait_for()
-    page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=60_000)
-    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    # Run All only once the learner would: every cell of the file is on the page (JupyterLab shows one
+    # blank cell while it loads) and the status bar says the kernel is idle. The toolbar's execution
+    # indicator is no sign of that: it says "idle" before any kernel exists ("No Kernel | Initializing"),
+    # and a Run All clicked then, on a busy machine, can leave the notebook unrun.
+    cells = len(json.loads((lab["root"] / f"{name}.ipynb").read_text())["cells"])
+    page.wait_for_function("([panel, n]) => document.querySelectorAll(panel + ' .jp-Cell').length === n",
+                           arg=[PANEL, cells], timeout=60_000)
+    kernel = _kernel_status(page, name)
+    try:
+        kernel.filter(has_text="| Idle").wait_for(timeout=120_000)
+    except Exception as exc:
+        raise AssertionError(f"the kernel of {name} was not idle within 120 s: the status bar says "
+                             f"{kernel.all_inner_texts()}") from exc
     page.click(f"{PANEL} .jp-Cell >> nth=0")
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    # done when no cell waits or runs ("[*]") and the kernel is idle again
     _shot(page, f"{name}_running")
-    page.wait_for_function(
-        """() => {
-            const panel = document.querySelector(PANEL);
-            const prompts = [...panel.querySelectorAll('.jp-InputArea-prompt')];
-            const running = prompts.some(p => p.textContent.includes('*'));
-            const codeCells = panel.querySelectorAll('.jp-CodeCell').length;
-            const done = prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
-            const idle = panel.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-            return !running && idle && done >= codeCells;
-        }""".replace("PANEL", json.dumps(PANEL)),
-        timeout=240_000,
-    )
+    # the run starts within a minute and ends within four; a failing cell ends the wait at once (the
+    # caller reports its error)
+    for goal, seconds in (("started", 60), ("done", 240)):
+        try:
+            state = page.wait_for_function(_RUN_STATE, arg=[PANEL, goal], timeout=seconds * 1000).json_value()
+        except Exception as exc:
+            dialogs = page.locator(".jp-Dialog").all_inner_texts()
+            raise AssertionError(f"Run All in {name}: not {goal} within {seconds} s; the status bar says "
+                                 f"{kernel.all_inner_texts()}; dialogs on the page: {dialogs}") from exc
+        if state == "error":
+            return
+
+
+# What Run All has come to in the notebook on show: "error" as soon as a cell has failed (an error stops
+# Run All, so the cells after it never run); with goal "started", "started" once a cell waits or runs
+# ("[*]") or has its number; with goal "done", "done" once no cell waits or runs, every code cell has
+# its number and the kernel is idle again. Otherwise null (keep waiting).
+_RUN_STATE = """([panel, goal]) => {
+    const nb = document.querySelector(panel);
+    if (nb.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")) return "error";
+    const prompts = [...nb.querySelectorAll('.jp-InputArea-prompt')];
+    const running = prompts.some(p => p.textContent.includes('*'));
+    const numbered = prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
+    if (goal === "started") return (running || numbered > 0) ? "started" : null;
+    const idle = nb.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
+    return (!running && idle && numbered >= nb.querySelectorAll('.jp-CodeCell').length) ? "done" : null;
+}"""
 
 
 def _image_digest(widget) -> str:
