@@ -26,6 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import jupytext
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -166,7 +167,7 @@ def _run_all(page, lab, name):
     # blank cell while it loads) and the status bar says the kernel is idle. The toolbar's execution
     # indicator is no sign of that: it says "idle" before any kernel exists ("No Kernel | Initializing"),
     # and a Run All clicked then, on a busy machine, can leave the notebook unrun.
-    cells = len(json.loads((lab["root"] / f"{name}.ipynb").read_text())["cells"])
+    cells = len(jupytext.read(lab["root"] / f"{name}.py").cells)  # what JupyterLab shows: the paired .py
     page.wait_for_function("([panel, n]) => document.querySelectorAll(panel + ' .jp-Cell').length === n",
                            arg=[PANEL, cells], timeout=60_000)
     kernel = _kernel_status(page, name)
