@@ -194,6 +194,36 @@ def test_requirement_with_forced_standins_and_no_data_is_an_error(empty_env, mon
         data.using_standins()
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "loadfile"]], ids=["one-process", "xdist"])
+def test_required_but_missing_data_fails_each_notebook_cell_saying_why(tmp_path, workers):
+    """CI's switch with no course data: the notebooks' cells fail with the reason, also under xdist
+    (where a UsageError raised in a worker left only an INTERNALERROR naming neither)."""
+    nbformat = pytest.importorskip("nbformat")
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "conftest.py").write_text((root / "notebooks" / "conftest.py").read_text())
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_code_cell("2 + 2")])
+    nbformat.write(nb, tmp_path / "notebooks" / "01_uses_data.ipynb")
+    (tmp_path / "notebooks" / "01_uses_data.py").write_text("data_banner(X)\n")
+    (tmp_path / "nothing").mkdir()
+    # the project's own data/ may hold the course files on a developer's machine: hide it
+    (tmp_path / "hide_project_data.py").write_text(
+        "from pathlib import Path\nimport cfgmm_lib.data.registry as r\n"
+        f"r.PROJECT_DATA = Path({str(tmp_path / 'no-project-data')!r})\n")
+    env = {**os.environ, data.ENV_DIR: str(tmp_path / "nothing"), data.ENV_REQUIRE: "1",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
+    env.pop(data.ENV_FORCE_STANDIN, None)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "hide_project_data", "-p", "no:cacheprovider", "-q", *workers,
+         "notebooks", "--nbval-lax", "--nbval-current-env", "-rE"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    assert "INTERNALERROR" not in text, text[-3000:]
+    assert out.returncode == 1, text[-3000:]  # tests failed (not 3, an internal error; not 4, a usage error)
+    assert text.count("CFGMM_REQUIRE_COURSE_DATA=1 but the course data is missing") == 2, text[-3000:]
+    assert "toy_data.txt not found" in text and "2 errors" in text
+
+
 def test_forced_standins_without_the_requirement(monkeypatch):
     monkeypatch.setenv(data.ENV_FORCE_STANDIN, "1")
     monkeypatch.delenv(data.ENV_REQUIRE, raising=False)
