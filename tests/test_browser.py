@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -155,77 +156,72 @@ def lab_page(chromium, lab):
     page.close()
 
 
-def _kernel_status(page, name: str):
-    """The status bar's kernel item for ``name`` ("Python 3 (ipykernel) | Idle"), as the learner reads it."""
-    return page.locator(f"#jp-main-statusbar .jp-StatusBar-TextItem[title='Change kernel for {name}.ipynb']")
-
-
 def _run_all(page, lab, name):
-    # opened as a learner does: a double click on it in the file browser
+    """Open ``name`` from the file browser, clear its committed outputs and Run All; return when the run
+    is over (every cell run, or the rest abandoned after a failing cell: the caller tells which)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(".jp-DirListing-item", has=page.locator(".jp-DirListing-itemText", has_text=f"{name}.ipynb")).dblclick()
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=f"{name}.ipynb").wait_for()
+    # the status bar's kernel item, as the learner reads it ("Python 3 (ipykernel) | Idle")
+    kernel = page.locator(f"#jp-main-statusbar .jp-StatusBar-TextItem[title='Change kernel for {name}.ipynb']")
+
+    def wait(goal: str, seconds: float, arg=None) -> None:
+        try:
+            page.wait_for_function(_NOTEBOOK_STATE, arg=[PANEL, goal, arg], timeout=seconds * 1000)
+        except PlaywrightTimeout:
+            seen = page.evaluate("panel => document.querySelectorAll(panel + ' .jp-Cell').length", PANEL)
+            raise AssertionError(
+                f"{name}: not {goal} within {seconds} s ({seen} cells on the page; the status bar says "
+                f"{kernel.all_inner_texts()}; dialogs: {page.locator('.jp-Dialog').all_inner_texts()})") from None
+
     # Run All only once the learner would: every cell of the file is on the page (JupyterLab shows one
-    # blank cell while it loads) and the status bar says the kernel is idle. The toolbar's execution
-    # indicator is no sign of that: it says "idle" before any kernel exists ("No Kernel | Initializing"),
-    # and a Run All clicked then, on a busy machine, can leave the notebook unrun.
-    cells = len(jupytext.read(lab["root"] / f"{name}.py").cells)  # what JupyterLab shows: the paired .py
-    page.wait_for_function("([panel, n]) => document.querySelectorAll(panel + ' .jp-Cell').length === n",
-                           arg=[PANEL, cells], timeout=60_000)
-    kernel = _kernel_status(page, name)
-    try:
-        kernel.filter(has_text="| Idle").wait_for(timeout=120_000)
-    except Exception as exc:
-        raise AssertionError(f"the kernel of {name} was not idle within 120 s: the status bar says "
-                             f"{kernel.all_inner_texts()}") from exc
+    # blank cell while it loads; the cells are the paired .py's, which jupytext serves) and the status
+    # bar says the kernel is idle. The toolbar's execution indicator is no sign of that: it says "idle"
+    # before any kernel exists ("No Kernel | Initializing").
+    wait("loaded", 60, len(jupytext.read(lab["root"] / f"{name}.py").cells))
+    wait("with its kernel idle", 120, f"{name}.ipynb")
     # The committed outputs and their numbers go first (Edit > Clear Outputs of All Cells): every number
-    # and picture seen after Run All then comes from this kernel, and "done" cannot be mistaken for a run
-    # that never happened.
+    # and picture seen after the run then comes from this kernel, and the end of a run cannot be
+    # mistaken for a run that never started.
     page.click(f"{PANEL} .jp-Cell >> nth=0")
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
-    page.wait_for_function(_RUN_STATE, arg=[PANEL, "cleared"], timeout=30_000)
-    # The run starts within a minute and ends within four; a failing cell ends the wait at once (the
-    # caller reports its error). A Run All that starts nothing is clicked once more, as a learner would,
-    # with a warning in the test summary (JupyterLab's menu on a busy machine, not the notebook).
+    wait("cleared", 30)
+    # The run starts within a minute and is over within four. A Run All that starts nothing, with no
+    # dialog open, is clicked once more, as a learner would, with a warning in the test summary.
     for attempt in (1, 2):
         page.click(f"{PANEL} .jp-Cell >> nth=0")
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         _shot(page, f"{name}_running")
         try:
-            state = _wait_for_run(page, kernel, name, "started", 60)
+            wait("started", 60)
             break
         except AssertionError as exc:
-            if attempt == 2:
+            if attempt == 2 or page.locator(".jp-Dialog").count():
                 raise
             warnings.warn(f"{exc}: Run All clicked again", stacklevel=1)
-    if state != "error":
-        _wait_for_run(page, kernel, name, "done", 240)
+    wait("over", 240)
 
 
-def _wait_for_run(page, kernel, name: str, goal: str, seconds: float) -> str:
-    try:
-        return page.wait_for_function(_RUN_STATE, arg=[PANEL, goal], timeout=seconds * 1000).json_value()
-    except Exception as exc:
-        dialogs = page.locator(".jp-Dialog").all_inner_texts()
-        raise AssertionError(f"Run All in {name}: not {goal} within {seconds} s; the status bar says "
-                             f"{kernel.all_inner_texts()}; dialogs on the page: {dialogs}") from exc
-
-
-# What the notebook on show has come to, for a goal: "cleared" once no cell has an output or a number;
-# then, for Run All, "error" as soon as a cell has failed (an error stops Run All, so the cells after it
-# never run), "started" once a cell waits or runs ("[*]") or has its number, and "done" once no cell
-# waits or runs, every code cell has its number and the kernel is idle again. Otherwise null (wait).
-_RUN_STATE = """([panel, goal]) => {
+# What the notebook on show has come to, for a goal: "loaded" once it shows n cells; "with its kernel
+# idle" once the status bar's kernel item for notebook n ends in "| Idle"; "cleared" once no cell has
+# an output or a number; "started" once a cell waits or runs ("[*]") or has its number; "over" once no
+# cell waits or runs and the kernel is idle (after a failing cell, JupyterLab drops the waiting ones).
+_NOTEBOOK_STATE = """([panel, goal, n]) => {
     const nb = document.querySelector(panel);
+    if (goal === "loaded") return nb.querySelectorAll('.jp-Cell').length === n;
+    if (goal === "with its kernel idle") {
+        const item = document.querySelector(`#jp-main-statusbar .jp-StatusBar-TextItem[title='Change kernel for ${n}']`);
+        return item !== null && item.textContent.trim().endsWith('| Idle');
+    }
     const prompts = [...nb.querySelectorAll('.jp-InputArea-prompt')];
     const running = prompts.some(p => p.textContent.includes('*'));
     const numbered = prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
-    if (goal === "cleared") return (!running && numbered === 0 && !nb.querySelector(".jp-OutputArea-output")) ? "cleared" : null;
-    if (nb.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")) return "error";
-    if (goal === "started") return (running || numbered > 0) ? "started" : null;
-    const idle = nb.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']");
-    return (!running && idle && numbered >= nb.querySelectorAll('.jp-CodeCell').length) ? "done" : null;
+    if (goal === "cleared") return !running && numbered === 0 && !nb.querySelector('.jp-OutputArea-output');
+    if (goal === "started") return running || numbered > 0;
+    return !running && nb.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']") !== null;  // over
 }"""
 
 
@@ -308,10 +304,13 @@ def _check_notebook(page, lab, name):
         _run_all(page, lab, name)
     finally:
         _shot(page, f"{name}_after_run_all")
-    # nothing failed: no error output, nothing on stderr
+    # nothing failed: no error output, nothing on stderr, and every code cell ran
     panel = page.locator(PANEL)
     errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.all_inner_texts()
+    prompts = panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+    unrun = [i for i, p in enumerate(prompts) if not re.fullmatch(r"\[\d+\]:?", p.strip())]
+    assert not unrun, f"code cells {unrun} of {len(prompts)} did not run: {[prompts[i] for i in unrun]}"
     # the LaTeX was typeset by MathJax, and no raw $$ is left in rendered markdown
     page.wait_for_selector(f"{PANEL} .jp-RenderedMarkdown mjx-container", state="attached", timeout=30_000)
     raw = panel.locator(".jp-RenderedMarkdown").evaluate_all(

@@ -194,6 +194,7 @@ def test_requirement_with_forced_standins_and_no_data_is_an_error(empty_env, mon
         data.using_standins()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "loadfile"]], ids=["one-process", "xdist"])
 def test_required_but_missing_data_fails_each_notebook_cell_saying_why(tmp_path, workers):
     """CI's switch with no course data: the notebooks' cells fail with the reason, also under xdist
@@ -212,16 +213,17 @@ def test_required_but_missing_data_fails_each_notebook_cell_saying_why(tmp_path,
         f"r.PROJECT_DATA = Path({str(tmp_path / 'no-project-data')!r})\n")
     env = {**os.environ, data.ENV_DIR: str(tmp_path / "nothing"), data.ENV_REQUIRE: "1",
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(root)])}
-    env.pop(data.ENV_FORCE_STANDIN, None)
+    for name in (data.ENV_FORCE_STANDIN, "PYTEST_ADDOPTS", "COLUMNS"):  # the caller's options stay out
+        env.pop(name, None)
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "hide_project_data", "-p", "no:cacheprovider", "-q", *workers,
-         "notebooks", "--nbval-lax", "--nbval-current-env", "-rE"],
+        [sys.executable, "-m", "pytest", "-p", "tests.fast_startup", "-p", "hide_project_data", "-p", "no:anyio",
+         "-p", "no:cacheprovider", "-q", *workers, "notebooks", "--nbval-lax", "--nbval-current-env"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr
     assert "INTERNALERROR" not in text, text[-3000:]
     assert out.returncode == 1, text[-3000:]  # tests failed (not 3, an internal error; not 4, a usage error)
-    assert text.count("CFGMM_REQUIRE_COURSE_DATA=1 but the course data is missing") == 2, text[-3000:]
-    assert "toy_data.txt not found" in text and "2 errors" in text
+    assert text.count("ERROR at setup of notebooks/01_uses_data.ipynb::Cell") == 2 and "2 errors" in text, text[-3000:]
+    assert "CFGMM_REQUIRE_COURSE_DATA=1 but the course data is missing" in text and "toy_data.txt not found" in text
 
 
 def test_forced_standins_without_the_requirement(monkeypatch):
