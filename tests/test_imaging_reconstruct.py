@@ -138,6 +138,12 @@ def test_bad_reconstruction_inputs(small_problem):
         im.hqs(ys[0], _prior(d=4), 1.0)
     with pytest.raises(ValueError, match="sigma must have one entry"):
         Imager(im.F, im.sigma[:3])
+    # what an Imager prepared depends on F, sigma, p and stride: a later assignment is refused by name
+    for name, value in (("p", 4), ("stride", 1), ("F", im.F[:, :16]), ("sigma", 2 * im.sigma)):
+        before = getattr(im, name)
+        with pytest.raises(AttributeError, match=rf"Imager\.{name} is fixed .* make a new Imager"):
+            setattr(im, name, value)
+        assert getattr(im, name) is before
     with pytest.raises(ValueError, match="gamma must be"):
         wiener(np.zeros((2, 64)), prior, 0)
     with pytest.raises(ValueError, match="grid must be"):

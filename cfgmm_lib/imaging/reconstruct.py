@@ -121,6 +121,17 @@ def choose_weight(reconstruct: Callable, grid, truths, ys) -> Choice:
     return Choice(float(grid[int(np.argmax(scores))]), grid, scores)
 
 
+def _fixed(name: str, doc: str) -> property:
+    """An ``Imager`` attribute set once, at construction: what it prepares (``W``, ``g``, the solvers,
+    the patch layout) depends on it, so a later assignment is refused, saying how to change it."""
+
+    def refuse(self, value):
+        raise AttributeError(f"Imager.{name} is fixed when the Imager is made (its solvers and weights depend "
+                             f"on it): make a new Imager(F, sigma, p=..., stride=...) instead")
+
+    return property(lambda self: getattr(self, "_" + name), refuse, doc=doc)
+
+
 class Imager:
     """Reconstructions for one observation.
 
@@ -141,7 +152,14 @@ class Imager:
     ----------
     g : float
         ``trace(F^T R^-1 F) / N``, the unit of every weight.
+
+    ``F``, ``sigma``, ``p`` and ``stride`` are read-only: assigning one raises ``AttributeError``.
     """
+
+    F = _fixed("F", "array of shape (2M, N): the forward matrix")
+    sigma = _fixed("sigma", "array of shape (2M,): the noise standard deviation of each row")
+    p = _fixed("p", "int: the patch side for HQS")
+    stride = _fixed("stride", "int: the step between HQS's patches")
 
     def __init__(self, F, sigma, p: int = PATCH, stride: int = 2):
         F = np.asarray(F, dtype=float)
@@ -155,7 +173,7 @@ class Imager:
             raise ValueError(f"F must have npix**2 columns for a square image, got {F.shape[1]}")
         shape = (self.npix, self.npix)
         p = _check_p(p, shape)
-        self.F, self.sigma, self.p, self.stride = F, sigma, p, _check_stride(stride, p, shape)
+        self._F, self._sigma, self._p, self._stride = F, sigma, p, _check_stride(stride, p, shape)
         self.W = F / sigma[:, None]
         self.g = float((self.W**2).sum() / F.shape[1])
         self.ridge = Ridge(self.W)
