@@ -222,7 +222,11 @@ def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: floa
         max_iter: int | None = MAX_ITER) -> RunResult:
     """Alternate E- and M-steps until ``ll - previous_ll <= 1e-6 * |ll|``.
 
-    The mask, the row sums of squares and the counts are computed once.
+    The mask, the row sums of squares and the counts are computed once. The
+    log-likelihood never decreases once every variance is at or above
+    ``min_variance``: the M-step maximises over ``var >= min_variance``. A start
+    below the floor (``init`` on ratings with little spread) can fall on the
+    first step, and the rule above then stops the run there.
 
     Parameters
     ----------
@@ -304,7 +308,8 @@ def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = MIN
         One per iteration, in order: ``estep_mixture``, ``post`` (n, K) (the
         handout's post, of ``estep_mixture``), ``ll`` and ``mixture``.
         ``[it.ll for it in history(...)]`` is the log-likelihood curve, which
-        never decreases.
+        never decreases once every variance is at or above ``min_variance``
+        (see ``run``).
 
     Notes
     -----

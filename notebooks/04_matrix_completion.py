@@ -159,6 +159,10 @@ assert np.array_equal(X_test, X_before), "a step changed X"
 # The handout asks for two checks on every implementation: **(1)** the arrays have the right
 # shapes and the posteriors are probabilities; **(2)** the log-likelihood never decreases from
 # one EM iteration to the next (EM's guarantee: each E-step and each M-step can only raise it).
+# With the floor, the M-step maximises over variances $\ge 0.25$, which does at least as well as
+# the old variance only if the old one was allowed: here every variance of `init` is above it
+# (the cell prints the smallest). A start below the floor (ratings with almost no spread) can fall
+# once, on the first step, and the stopping rule then ends the run there.
 # `em.history` returns every iteration of a run, so both are one cell:
 
 # %%
@@ -171,8 +175,8 @@ for it in run_steps:
 lls = np.array([it.ll for it in run_steps])
 print(f"check 1: shapes of post, mu, var and p right in all {len(run_steps)} iterations; each row of post sums to 1")
 print(f"check 2: the log-likelihood never decreases: {bool(np.all(np.diff(lls) >= 0))} "
-      f"(from {lls[0]:.4f} to {lls[-1]:.4f})")
-assert np.all(np.diff(lls) >= 0)
+      f"(from {lls[0]:.4f} to {lls[-1]:.4f}; init's smallest variance {mixture.var.min():.2f}, the floor 0.25)")
+assert np.all(np.diff(lls) >= 0) and mixture.var.min() >= 0.25
 
 # %% [markdown]
 # ## The handout's test case (20 x 5, K = 4, seed 0)

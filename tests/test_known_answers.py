@@ -185,6 +185,27 @@ def test_em_run_stops_by_the_handout_rule(blobs, module):
     else:
         assert sum(s["step"] == "E" for s in naive_em.trace(X, start)) == count
 
+def test_em_started_below_the_floor_falls_once_and_run_stops_there():
+    # Users 1 and 2 rate movie 0 with a 1, user 0 rates nothing. init (K = 1, seed 0) picks row 1,
+    # mu = (1, 0, 0), and var = squared distances over every entry / (n d) = (1 + 0 + 0) / 9 = 1/9,
+    # below the floor 0.25. Each rater's log-density is -log(2 pi var) / 2, user 0's is log 1 = 0:
+    # ll = -log(2 pi / 9) = +0.359; the M-step's variance is 0, floored to 0.25: ll = -log(pi / 2).
+    X = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    start, _ = init(X, 1, seed=0)
+    np.testing.assert_array_equal(start.mu, [[1.0, 0.0, 0.0]])
+    assert start.var[0] == pytest.approx(1 / 9, rel=1e-15)  # one division
+    steps = em.history(X, start)
+    lls = [it.ll for it in steps]
+    # a log of a product of a few floats: a few ulps
+    assert lls == pytest.approx([-np.log(2 * np.pi / 9), -np.log(np.pi / 2)], rel=1e-14, abs=0)
+    assert lls[1] < lls[0]  # the only kind of fall: init's variance below the floor
+    np.testing.assert_array_equal(steps[-1].mixture.var, [0.25])
+    # the handout's rule stops at the first gain <= 1e-6 |ll|, a fall included: two E-steps
+    result = em.run(X, start)
+    _, _, ll = result
+    assert result.n_iter == 2 and ll == lls[1]
+
+
 
 def test_naive_em_mstep_on_two_point_clusters():
     # hard posteriors: component 0 = (0,0),(2,0) -> mean (1,0), var = (1 + 1) / (d n) = 2 / 4;
