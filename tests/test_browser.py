@@ -5,6 +5,8 @@ learner does, one tab for the series), run all cells, check that nothing
 failed and the LaTeX rendered, then move every slider the way a person does (keyboard for K,
 mouse drag for the seed, keyboard for the EM step) and check that the readout, the picture and
 (for the EM steps) the log-likelihood caption change, with exactly one picture left in the output.
+Notebook 06's explorers the same way: the hours slider, a station taken out of the array's list
+with ctrl-click (and the weights chosen again for it), HQS's steps, and the prior's K and seed.
 Screenshots after the run and after each move go to ``artifacts/browser/`` (ignored by git).
 
 Needs Debian's ``chromium`` and the ``playwright`` Python package. Without them these tests skip
@@ -39,6 +41,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]
 SLIDER_NOTEBOOKS = ["01_kmeans", "02_em"]
+IMAGING_NOTEBOOKS = ["06_black_hole_imaging"]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show (others stay open in hidden tabs)
 
 
@@ -254,17 +257,18 @@ def _wait_for_change(widget, before: str, timeout: float = 20.0) -> str:
     raise AssertionError("the picture did not change after moving the slider")
 
 
-def _move(widget, label: str, how: str) -> None:
+def _move(widget, label: str, how: str, by: int = 1) -> None:
+    """Move slider ``label`` one step right (``by = 1``) or left (``by = -1``), by keyboard or mouse."""
     slider = _slider(widget, label)
     handle = slider.locator(".noUi-handle")
     if how == "keyboard":
         handle.focus()
-        handle.press("ArrowRight")
-    else:  # drag the handle one step to the right with the mouse
+        handle.press("ArrowRight" if by > 0 else "ArrowLeft")
+    else:  # drag the handle one step with the mouse
         box = slider.locator(".noUi-base").bounding_box()
         hb = handle.bounding_box()
         lo, hi = (float(handle.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax"))
-        step = box["width"] / (hi - lo)
+        step = by * box["width"] / (hi - lo)
         page = widget.page
         page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2)
         page.mouse.down()
@@ -272,14 +276,15 @@ def _move(widget, label: str, how: str) -> None:
         page.mouse.up()
 
 
-def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = False) -> None:
+def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = False, by: int = 1,
+                seconds: float = 20.0) -> None:
     slider = _slider(widget, label)
     readout, picture = _readout(slider), _image_digest(widget)
     text = widget.locator(".widget-html").inner_text() if caption else None
-    _move(widget, label, how)
-    after = _wait_for_change(widget, picture)
+    _move(widget, label, how, by)
+    after = _wait_for_change(widget, picture, seconds)
     assert _readout(slider) != readout, f"the {label} readout did not change"
-    assert int(_readout(slider)) == int(readout) + 1
+    assert int(_readout(slider)) == int(readout) + by
     assert widget.locator("img").count() == 1, "exactly one figure remains in the output"
     assert after != picture
     if caption:
@@ -290,16 +295,70 @@ def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = F
 
 @pytest.mark.parametrize("name", SLIDER_NOTEBOOKS)
 def test_sliders_redraw_in_jupyterlab(lab_page, lab, name):
-    try:
-        _check_notebook(lab_page, lab, name)
-    except BaseException:
-        # a fresh page for the next notebook: this one's tab (and maybe its busy kernel) stays out of it
-        with contextlib.suppress(Exception):  # the failure above is the one to report
-            lab_page.goto(f"{lab['url']}/lab/workspaces/cfgmm-browser-test-{name}?reset&token={lab['token']}")
-        raise
+    _fresh_page_after_failure(_check_notebook)(lab_page, lab, name)
 
 
-def _check_notebook(page, lab, name):
+def _fresh_page_after_failure(test):
+    """Run ``test``; if it fails, give the next notebook a fresh page: this one's tab (and maybe its busy
+    kernel) stays out of it."""
+    def wrapped(lab_page, lab, name):
+        try:
+            test(lab_page, lab, name)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the failure above is the one to report
+                lab_page.goto(f"{lab['url']}/lab/workspaces/cfgmm-browser-test-{name}?reset&token={lab['token']}")
+            raise
+    return wrapped
+
+
+@pytest.mark.parametrize("name", IMAGING_NOTEBOOKS)
+def test_imaging_explorers_redraw_in_jupyterlab(lab_page, lab, name):
+    _fresh_page_after_failure(_check_imaging_notebook)(lab_page, lab, name)
+
+
+def _check_imaging_notebook(page, lab, name):
+    """Notebook 06's three explorers: the array (hours slider, stations list), HQS's steps and the prior's
+    K and seed, each moved as a learner does."""
+    _check_run(page, lab, name)
+    panel = page.locator(PANEL)
+    explorers = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator("img"))
+
+    def explorer(label):
+        found = explorers.filter(has=page.locator(".widget-label", has_text=re.compile(f"^{label}$")))
+        assert found.count() == 1, f"{found.count()} explorers with a '{label}' control"
+        found.scroll_into_view_if_needed()
+        found.locator("img").wait_for(state="visible")
+        assert found.locator("img").count() == 1
+        return found
+
+    array = explorer("hours")
+    weights = array.locator(".widget-html")  # the weights chosen for the array on show
+    assert weights.inner_text().startswith("weights chosen on the validation images for this array")
+    _check_move(page, array, "hours", "keyboard", f"{name}_array_hours", seconds=60)
+    # the stations: a list where ctrl-click takes one out of the chosen set, as the notebook says
+    stations = array.locator("select")
+    chosen = stations.evaluate("s => [...s.selectedOptions].map(o => o.value)")
+    assert "ALMA" in chosen and len(chosen) >= 3
+    picture, full = _image_digest(array), weights.inner_text()
+    stations.locator("option", has_text=re.compile("^ALMA$")).click(modifiers=["Control"])
+    _wait_for_change(array, picture, 60)
+    now = stations.evaluate("s => [...s.selectedOptions].map(o => o.value)")
+    assert sorted(now) == sorted(c for c in chosen if c != "ALMA"), now
+    # without ALMA the validation images choose other weights (HQS b = 0.003 for 0.001), and the line says so
+    assert weights.inner_text() != full and "HQS b = " in weights.inner_text(), weights.inner_text()
+    assert array.locator("img").count() == 1
+    _shot(page, f"{name}_array_stations_after")
+
+    steps = explorer("HQS step")  # starts at the last step: one step back
+    _check_move(page, steps, "HQS step", "keyboard", f"{name}_hqs_step", by=-1)
+
+    prior = explorer("K")  # each new (K, seed) fits a prior: a few seconds
+    _check_move(page, prior, "K", "keyboard", f"{name}_prior_K", by=-1, seconds=120)
+    _check_move(page, prior, "seed", "mouse", f"{name}_prior_seed", seconds=120)
+
+
+def _check_run(page, lab, name):
+    """Run all of ``name``'s cells; check that every code cell ran, nothing failed and the LaTeX rendered."""
     try:
         _run_all(page, lab, name)
     finally:
@@ -316,6 +375,11 @@ def _check_notebook(page, lab, name):
     raw = panel.locator(".jp-RenderedMarkdown").evaluate_all(
         "els => els.filter(e => e.textContent.includes('$$')).length")
     assert raw == 0
+
+
+def _check_notebook(page, lab, name):
+    _check_run(page, lab, name)
+    panel = page.locator(PANEL)
     widgets = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator(".widget-slider"))
     assert widgets.count() >= 1
     for i in range(widgets.count()):

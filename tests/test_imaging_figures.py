@@ -37,13 +37,17 @@ def test_array_slider_caches_each_array():
     def observe(im, cov):
         return vlbi.observe(truth, im.F, vlbi.thermal_sigma(cov), seed=0).y
 
-    ex = fg.array_explorer(cached, truth, observe, {"dirty": lambda im, y: im.dirty(y)}, ["ALMA", "LMT", "SMT"], 6)
+    ex = fg.array_explorer(cached, truth, observe, {"dirty": lambda im, y: im.dirty(y)}, ["ALMA", "LMT", "SMT"], 6,
+                           caption=lambda hours, stations: f"{hours} h with {'+'.join(stations)}")
     assert "6 h, 3 stations" in ex.figure.axes[0].get_title()
+    assert ex.label.value == "6 h with ALMA+LMT+SMT"
     ex.sliders["hours"].value = 3
+    assert ex.label.value == "3 h with ALMA+LMT+SMT"  # the caption follows the sliders
     ex.sliders["hours"].value = 6
     assert made == [(6, ("ALMA", "LMT", "SMT")), (3, ("ALMA", "LMT", "SMT"))]
     ex.sliders["stations"].value = ("ALMA",)
     assert "at least two" in ex.figure.axes[0].texts[0].get_text()
+    assert ex.label.value == "6 h with ALMA"
 
 
 def test_components_and_gallery_figures_draw():

@@ -170,7 +170,8 @@ def _int_slider(description: str, lo: int, hi: int, value: int):
     return widgets.IntSlider(value=value, min=lo, max=hi, step=1, description=description, continuous_update=False)
 
 
-def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct: dict, stations, hours: int):
+def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct: dict, stations, hours: int,
+                   caption: Callable | None = None):
     """Sliders for the hours of observation and toggles for the stations; redraws coverage and reconstructions.
 
     Parameters
@@ -184,6 +185,8 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
         ``f(imager, y) -> image``, e.g. dirty, Tikhonov, HQS.
     stations : list of str
     hours : int
+    caption : callable, optional
+        ``caption(hours, stations) -> str``, shown under the sliders (e.g. the weights used).
     """
     import ipywidgets as widgets
 
@@ -216,7 +219,7 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
                         labels=False, vmax=None if own else truth.max())
         return fig
 
-    return Explorer(draw, sliders)
+    return Explorer(draw, sliders, caption)
 
 
 def hqs_step_explorer(truth, history, gammas, start):
