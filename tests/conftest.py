@@ -26,7 +26,7 @@ settings.load_profile("ci" if os.environ.get("CI", "") not in ("", "0", "false")
 # alone at the end while the other worker sat idle. A file not listed keeps its place after these.
 RUN_FIRST = [
     "notebooks/05_beyond_the_handout.ipynb",  # 55-70 s: evaluate on the course matrix
-    "tests/test_browser.py",                  # 38-47 s: JupyterLab in Chromium
+    "tests/test_browser.py",                  # 55-60 s: JupyterLab in Chromium (notebooks 01, 02, 06)
     "tests/test_notebooks.py",                # 34-46 s: every notebook on the stand-ins
     "notebooks/06_black_hole_imaging.ipynb",  # 27-29 s
 ]
