@@ -105,7 +105,9 @@ print(f"{len(coverage.u)} visibilities over {HOURS} h; longest baseline {np.hypo
 # adds nothing to this observation. The co-located pairs ALMA-APEX and JCMT-SMA give baselines of
 # a few million wavelengths, a thousand times shorter than the others: they see a 40 µas ring as
 # a point, so they measure its **total flux**. We keep them: the total flux is exactly what the
-# patch prior below leaves to the data (it removes each patch's mean).
+# patch prior below leaves to the data (it removes each patch's mean). With any third station,
+# the two of a pair draw the same track: the more sensitive baseline is drawn on top (ALMA's over
+# APEX's, SMA's over JCMT's), and each baseline keeps its colour in the array explorer below.
 
 # %%
 truths_val = synthetic.black_holes(VALIDATION_SEEDS)

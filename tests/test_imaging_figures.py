@@ -59,3 +59,35 @@ def test_components_and_gallery_figures_draw():
     scores = {"a": np.array([[0.5, 0.1], [0.6, 0.2]])}
     assert len(fg.gallery_figure(truths, {"a": truths}, scores).axes) == 4
     assert "0.550 ± 0.050" in fg.score_table(scores)
+
+
+def test_a_baseline_keeps_its_colour_when_the_array_changes():
+    from matplotlib.colors import to_hex
+    from matplotlib.figure import Figure
+
+    def colours(stations):
+        ax = Figure().add_subplot()
+        fg.coverage_panel(ax, vlbi.coverage(stations, hours=12))
+        return {line.get_label(): to_hex(line.get_color()) for line in ax.lines if not line.get_label().startswith("_")}
+
+    full = colours(["ALMA", "APEX", "JCMT", "LMT", "PV", "SMA", "SMT"])
+    without_alma = colours(["APEX", "JCMT", "LMT", "PV", "SMA", "SMT"])
+    reversed_order = colours(["SMT", "SMA", "PV", "LMT", "JCMT", "APEX"])
+    assert len(full) == 21 and len(without_alma) == 15
+    assert len(set(full.values())) == 21  # every baseline its own colour
+    assert all(without_alma[pair] == full[pair] for pair in without_alma)
+    assert {tuple(sorted(k.split("-"))): c for k, c in reversed_order.items()} == \
+        {tuple(sorted(k.split("-"))): c for k, c in without_alma.items()}
+
+
+def test_the_more_sensitive_of_two_coinciding_tracks_is_drawn_on_top():
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    fg.coverage_panel(ax, vlbi.coverage(["ALMA", "APEX", "JCMT", "LMT", "SMA", "SMT"], hours=12))
+    z = {line.get_label(): line.get_zorder() for line in ax.lines if not line.get_label().startswith("_")}
+    # ALMA's SEFD is 90 Jy, APEX's 3500; SMA's 4900, JCMT's 6000: the first of each pair on top
+    for partner in ("JCMT", "LMT", "SMA", "SMT"):
+        assert z[f"ALMA-{partner}"] > z[f"APEX-{partner}"], partner
+    for partner in ("LMT", "SMT"):
+        assert z[f"{partner}-SMA" if partner < "SMA" else f"SMA-{partner}"] > z[f"JCMT-{partner}"], partner

@@ -9,12 +9,14 @@ Introduced in ``notebooks/06_black_hole_imaging.py``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from itertools import combinations
 from typing import Callable
 
 import numpy as np
 
-from ..common import component_colors
 from .synthetic import FOV_UAS
+from .vlbi import MIN_ELEVATION_DEG, SEFD, STATIONS, elevation
 
 __all__ = ["coverage_figure", "measurement_figure", "learning_figure", "components_figure", "hqs_steps_figure",
            "gallery_figure", "score_table", "array_explorer", "hqs_step_explorer", "prior_explorer"]
@@ -40,14 +42,41 @@ def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float 
         ax.set_xticks([]), ax.set_yticks([])
 
 
+@lru_cache(maxsize=1)
+def _baseline_colors() -> dict:
+    """One colour per pair of the EHT's stations, whichever stations take part: a baseline keeps its
+    colour when the array changes (the array explorer), so what a station brought is what vanishes.
+    The 21 pairs of stations that see M87 get 21 distinct colours (black, then tab20); pairs with a
+    station that never sees it (SPT) are grey."""
+    from matplotlib import colormaps
+
+    hours = np.linspace(0, 24, 289)
+    seeing = sorted(s for s in STATIONS if elevation(s, hours).max() > MIN_ELEVATION_DEG)
+    tab20 = colormaps["tab20"]
+    palette = ["k"] + [tab20(i) for i in range(tab20.N)]
+    colors = {pair: "0.6" for pair in combinations(sorted(STATIONS), 2)}
+    colors.update(zip(combinations(seeing, 2), palette))
+    return colors
+
+
+def _baseline_color(a: str, b: str):
+    return _baseline_colors()[tuple(sorted((a, b)))]
+
+
 def coverage_panel(ax, cov) -> None:
-    """The (u, v) points and their mirror images (-u, -v), one colour per baseline, in billions of wavelengths."""
+    """The (u, v) points and their mirror images (-u, -v), one colour per baseline, in billions of wavelengths.
+
+    Co-located stations (ALMA and APEX, JCMT and SMA) draw the same tracks with other partners: the
+    more sensitive baseline (lower ``sqrt(SEFD_a SEFD_b)``) is drawn on top, so ALMA's show.
+    """
     pairs = sorted(set(zip(cov.station1, cov.station2)))
-    colors = component_colors(len(pairs))
-    for (a, b), color in zip(pairs, colors):
+    noise = {pair: np.sqrt(SEFD[pair[0]] * SEFD[pair[1]]) for pair in pairs}
+    on_top = {pair: rank for rank, pair in enumerate(sorted(pairs, key=lambda pair: -noise[pair]))}
+    for a, b in pairs:  # the legend in alphabetical order, the drawing order by sensitivity
+        color, z = _baseline_color(a, b), 2 + on_top[(a, b)] / len(pairs)
         k = (cov.station1 == a) & (cov.station2 == b)
-        ax.plot(cov.u[k] / 1e9, cov.v[k] / 1e9, ".", color=color, markersize=3, label=f"{a}-{b}")
-        ax.plot(-cov.u[k] / 1e9, -cov.v[k] / 1e9, ".", color=color, markersize=3)
+        ax.plot(cov.u[k] / 1e9, cov.v[k] / 1e9, ".", color=color, markersize=3, label=f"{a}-{b}", zorder=z)
+        ax.plot(-cov.u[k] / 1e9, -cov.v[k] / 1e9, ".", color=color, markersize=3, zorder=z)
     lim = 9.0
     ax.set_xlim(lim, -lim), ax.set_ylim(-lim, lim)  # u grows to the east (left), as the image does
     ax.set_aspect("equal")
