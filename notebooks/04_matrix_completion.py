@@ -159,8 +159,9 @@ assert np.array_equal(X_test, X_before), "a step changed X"
 # The handout asks for two checks on every implementation: **(1)** the arrays have the right
 # shapes and the posteriors are probabilities; **(2)** the log-likelihood never decreases from
 # one EM iteration to the next (EM's guarantee: each E-step and each M-step can only raise it).
-# With the floor, the M-step maximises over variances $\ge 0.25$, which does at least as well as
-# the old variance only if the old one was allowed: here every variance of `init` is above it
+# With the floor, the M-step's variance is the best one $\ge 0.25$ (and each mean the best one, or
+# kept where fewer than one rating's worth supports it), which does at least as well as the old
+# variance only if the old one was allowed: here every variance of `init` is above it
 # (the cell prints the smallest). A start below the floor (ratings with almost no spread) can fall
 # once, on the first step, and the stopping rule then ends the run there.
 # `em.history` returns every iteration of a run, so both are one cell:

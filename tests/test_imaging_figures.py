@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cfgmm_lib.imaging import figures as fg
 from cfgmm_lib.imaging import full_em, synthetic, vlbi
@@ -65,19 +66,26 @@ def test_a_baseline_keeps_its_colour_when_the_array_changes():
     from matplotlib.colors import to_hex
     from matplotlib.figure import Figure
 
-    def colours(stations):
+    def colours(cov):
         ax = Figure().add_subplot()
-        fg.coverage_panel(ax, vlbi.coverage(stations, hours=12))
+        fg.coverage_panel(ax, cov)
         return {line.get_label(): to_hex(line.get_color()) for line in ax.lines if not line.get_label().startswith("_")}
 
-    full = colours(["ALMA", "APEX", "JCMT", "LMT", "PV", "SMA", "SMT"])
-    without_alma = colours(["APEX", "JCMT", "LMT", "PV", "SMA", "SMT"])
-    reversed_order = colours(["SMT", "SMA", "PV", "LMT", "JCMT", "APEX"])
-    assert len(full) == 21 and len(without_alma) == 15
+    full = colours(vlbi.coverage(list(vlbi.STATIONS), hours=12))
+    cov = vlbi.coverage(["APEX", "JCMT", "LMT", "PV", "SMA", "SMT"], hours=12)
+    without_alma = colours(cov)
+    # the same baselines written the other way round, (b, a) at (-u, -v): the same colours
+    swapped = colours(cov._replace(station1=cov.station2, station2=cov.station1, u=-cov.u, v=-cov.v))
+    assert len(full) == 21 and len(without_alma) == 15  # SPT never sees M87
     assert len(set(full.values())) == 21  # every baseline its own colour
     assert all(without_alma[pair] == full[pair] for pair in without_alma)
-    assert {tuple(sorted(k.split("-"))): c for k, c in reversed_order.items()} == \
+    assert {tuple(sorted(k.split("-"))): c for k, c in swapped.items()} == \
         {tuple(sorted(k.split("-"))): c for k, c in without_alma.items()}
+    # a southern source: SPT's baselines show, each in a colour of its own too
+    south = colours(vlbi.coverage(list(vlbi.STATIONS), hours=12, dec_deg=-60.0))
+    assert any("SPT" in pair for pair in south) and len(set(south.values())) == len(south)
+    with pytest.raises(ValueError, match="stations that vlbi.STATIONS does not have: KP"):
+        fg.coverage_panel(Figure().add_subplot(), cov._replace(station1=np.where(cov.station1 == "APEX", "KP", cov.station1)))
 
 
 def test_the_more_sensitive_of_two_coinciding_tracks_is_drawn_on_top():

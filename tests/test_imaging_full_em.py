@@ -158,3 +158,19 @@ def test_benchmark_prints_its_ratio():
     assert "(target <= 1.0)" in out
     assert float(out.split("ours / sklearn")[1].split()[0]) > 0
     assert float(out.split("mean log-likelihood")[1].split()[0]) < 1e-8  # the same steps
+
+
+def test_components_that_start_equal_stay_equal():
+    # why notebook 06's prior keeps copies of its dark-sky component: equal parameters give equal
+    # posteriors, hence equal M-step updates, for ever (EM cannot split them again)
+    X = _data(n=200)
+    start, _ = full_em.init(X, 3, seed=0)
+    twins = FullMixture(start.mu[[0, 0, 1]], start.cov[[0, 0, 1]], start.p)
+    post, _ = full_em.estep(X, twins)
+    np.testing.assert_array_equal(post[:, 0], post[:, 1])
+    mixture, _, _ = full_em.run(X, twins, max_iter=20)
+    np.testing.assert_array_equal(mixture.mu[0], mixture.mu[1])
+    np.testing.assert_array_equal(mixture.cov[0], mixture.cov[1])
+    apart, _, _ = full_em.run(X, start, max_iter=20)
+    assert np.abs(apart.mu[0] - apart.mu[1]).max() > 1.0  # from distinct rows they go their own ways
+

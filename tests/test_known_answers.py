@@ -185,6 +185,7 @@ def test_em_run_stops_by_the_handout_rule(blobs, module):
     else:
         assert sum(s["step"] == "E" for s in naive_em.trace(X, start)) == count
 
+
 def test_em_started_below_the_floor_falls_once_and_run_stops_there():
     # Users 1 and 2 rate movie 0 with a 1, user 0 rates nothing. init (K = 1, seed 0) picks row 1,
     # mu = (1, 0, 0), and var = squared distances over every entry / (n d) = (1 + 0 + 0) / 9 = 1/9,
@@ -204,7 +205,6 @@ def test_em_started_below_the_floor_falls_once_and_run_stops_there():
     result = em.run(X, start)
     _, _, ll = result
     assert result.n_iter == 2 and ll == lls[1]
-
 
 
 def test_naive_em_mstep_on_two_point_clusters():

@@ -61,9 +61,10 @@ def _ll_trace(estep, mstep, mixture, steps=25):
 # and the log-likelihood falls (tests/test_known_answers.py computes both values by hand).
 @example((np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), 1, 0))
 def test_em_log_likelihood_never_decreases_once_the_variances_respect_the_floor(case):
-    """EM's guarantee with the floor: the M-step maximises over var >= min_variance, which can only do
-    as well as the old variance if the old one was allowed. After the first M-step it always is; from
-    the start only if init's variances are at or above the floor."""
+    """EM's guarantee with the floor: no M-step lowers EM's lower bound (each mean maximised, or kept
+    where its soft count is below 1; the variance maximised over var >= min_variance given them) if
+    the old variance was allowed. After the first M-step it always is; from the start only if init's
+    variances are at or above the floor."""
     X, K, seed = case
     mixture, _ = init(X, K, seed)
     lls = _ll_trace(lambda m: em.estep(X, m), lambda post, m: em.mstep(X, post, m), mixture)

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .synthetic import FOV_UAS
-from .vlbi import MIN_ELEVATION_DEG, SEFD, STATIONS, elevation
+from .vlbi import SEFD, STATIONS
 
 __all__ = ["coverage_figure", "measurement_figure", "learning_figure", "components_figure", "hqs_steps_figure",
            "gallery_figure", "score_table", "array_explorer", "hqs_step_explorer", "prior_explorer"]
@@ -46,21 +46,21 @@ def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float 
 def _baseline_colors() -> dict:
     """One colour per pair of the EHT's stations, whichever stations take part: a baseline keeps its
     colour when the array changes (the array explorer), so what a station brought is what vanishes.
-    The 21 pairs of stations that see M87 get 21 distinct colours (black, then tab20); pairs with a
-    station that never sees it (SPT) are grey."""
+    The 28 pairs get 28 colours: black, tab20, then the darker shades of tab20b."""
     from matplotlib import colormaps
 
-    hours = np.linspace(0, 24, 289)
-    seeing = sorted(s for s in STATIONS if elevation(s, hours).max() > MIN_ELEVATION_DEG)
-    tab20 = colormaps["tab20"]
-    palette = ["k"] + [tab20(i) for i in range(tab20.N)]
-    colors = {pair: "0.6" for pair in combinations(sorted(STATIONS), 2)}
-    colors.update(zip(combinations(seeing, 2), palette))
-    return colors
+    tab20, tab20b = colormaps["tab20"], colormaps["tab20b"]
+    palette = ["k"] + [tab20(i) for i in range(20)] + [tab20b(i) for i in (0, 4, 8, 12, 16, 2, 10)]
+    pairs = list(combinations(sorted(STATIONS), 2))
+    assert len(palette) >= len(pairs)
+    return dict(zip(pairs, palette))
 
 
-def _baseline_color(a: str, b: str):
-    return _baseline_colors()[tuple(sorted((a, b)))]
+def _check_coverage_stations(cov) -> None:
+    unknown = sorted((set(cov.station1) | set(cov.station2)) - set(STATIONS))
+    if unknown:
+        raise ValueError(f"cov names stations that vlbi.STATIONS does not have: {', '.join(map(str, unknown))} "
+                         f"(it has {', '.join(STATIONS)})")
 
 
 def coverage_panel(ax, cov) -> None:
@@ -69,11 +69,12 @@ def coverage_panel(ax, cov) -> None:
     Co-located stations (ALMA and APEX, JCMT and SMA) draw the same tracks with other partners: the
     more sensitive baseline (lower ``sqrt(SEFD_a SEFD_b)``) is drawn on top, so ALMA's show.
     """
+    _check_coverage_stations(cov)
     pairs = sorted(set(zip(cov.station1, cov.station2)))
     noise = {pair: np.sqrt(SEFD[pair[0]] * SEFD[pair[1]]) for pair in pairs}
     on_top = {pair: rank for rank, pair in enumerate(sorted(pairs, key=lambda pair: -noise[pair]))}
     for a, b in pairs:  # the legend in alphabetical order, the drawing order by sensitivity
-        color, z = _baseline_color(a, b), 2 + on_top[(a, b)] / len(pairs)
+        color, z = _baseline_colors()[tuple(sorted((a, b)))], 2 + on_top[(a, b)] / len(pairs)
         k = (cov.station1 == a) & (cov.station2 == b)
         ax.plot(cov.u[k] / 1e9, cov.v[k] / 1e9, ".", color=color, markersize=3, label=f"{a}-{b}", zorder=z)
         ax.plot(-cov.u[k] / 1e9, -cov.v[k] / 1e9, ".", color=color, markersize=3, zorder=z)
@@ -100,17 +101,20 @@ def measurement_figure(cov, truth, dirty, caption: str = ""):
     axes = fig.subplots(1, 3)
     coverage_panel(axes[0], cov)
     axes[0].set_title(f"(u, v) coverage: {len(cov.u)} visibilities\n{caption}", fontsize=10)
-    image_panel(axes[1], truth, "truth (a synthetic crescent)")
+    image_panel(axes[1], truth, "truth")
     image_panel(axes[2], np.clip(dirty, 0, None), "dirty image F^T R^-1 y, scaled (negatives shown black)")
     return fig
 
 
 def learning_figure(lls: dict, n: dict):
     """Log-likelihood per patch at each EM iteration, one line per prior."""
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(6.5, 4)
     ax = fig.add_subplot()
     for (name, ll), color in zip(lls.items(), ("C3", "C0")):
         ax.plot(np.arange(1, len(ll) + 1), np.asarray(ll) / n[name], "o-", markersize=3, color=color, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("EM iteration")
     ax.set_ylabel("log-likelihood per patch")
     ax.set_title("EM climbs: the same loop as notebook 02, with full covariances", fontsize=10)
@@ -140,8 +144,8 @@ def components_figure(mixture, title: str, n_eig: int = 3):
             ax.imshow(row[j].reshape(s, s), cmap="gray", vmin=-lim, vmax=lim)
             ax.set_xticks([]), ax.set_yticks([])
             if i == 0:
-                ax.set_title(f"{p[order[j]]:.2f}", fontsize=8)
-        axes[i, 0].set_ylabel("mean" if i == 0 else f"dir. {i}", fontsize=8)
+                ax.set_title(f"{p[order[j]]:.2f}", fontsize=10)
+        axes[i, 0].set_ylabel("mean" if i == 0 else f"dir. {i}", fontsize=10)
     fig.suptitle(f"{title}: weight above each component; rows: mean, then its leading directions", fontsize=10)
     return fig
 
@@ -235,7 +239,8 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
             return fig
         cov, imager = make_imager(hours, tuple(stations))
         coverage_panel(axes[0], cov)
-        axes[0].set_title(f"{hours} h, {len(stations)} stations: {len(cov.u)} points", fontsize=10)
+        seeing = len(set(cov.station1) | set(cov.station2))
+        axes[0].set_title(f"{hours} h, {len(stations)} stations ({seeing} see M87): {len(cov.u)} points", fontsize=10)
         if len(cov.u) == 0:
             return fig
         y = observe(imager, cov)

@@ -18,7 +18,8 @@ images together: the large matrices are read once per step, not once per image):
   ``sum_n P_n^T P_n = (p / stride)^2 I``.
 
 ``g = trace(F^T R^-1 F) / N`` (the data's mean weight per pixel) makes ``alpha`` dimensionless,
-so one grid of weights serves every array.
+so one grid of weights serves every array; the best weight in it still moves with the array, so it
+is chosen on validation images for each (``choose_weight``).
 
 Introduced in ``notebooks/06_black_hole_imaging.py``.
 """
@@ -152,6 +153,9 @@ class Imager:
     ----------
     g : float
         ``trace(F^T R^-1 F) / N``, the unit of every weight.
+    beta_unit : float
+        ``g n / p**2`` with ``n = (npix / stride)**2`` patches: HQS's ``beta = b * beta_unit`` makes
+        ``b`` a pure number, as ``alpha`` is.
 
     ``F``, ``sigma``, ``p`` and ``stride`` are read-only: assigning one raises ``AttributeError``.
     """
@@ -176,6 +180,7 @@ class Imager:
         self._F, self._sigma, self._p, self._stride = F, sigma, p, _check_stride(stride, p, shape)
         self.W = F / sigma[:, None]
         self.g = float((self.W**2).sum() / F.shape[1])
+        self.beta_unit = self.g * (self.npix // self._stride) ** 2 / p**2
         self.ridge = Ridge(self.W)
         self._smooth = None
 
