@@ -274,14 +274,16 @@ for name, fit in fits.items():
 # leading directions of its covariance (one standard deviation each, all on one grey scale).
 # Black holes: the three heaviest components, nearly three quarters of the weight, are dark sky:
 # a flat mean and a covariance at the floor, the almost-point of flat patches. Seven light ones
-# are exact copies of one another, to the last bit: they started on patches flat to $10^{-12}$, so
-# their posteriors were the same to the last bit, and equal components get equal updates for ever
+# are exact copies of one another, to the last bit: they started on patches flat to $10^{-24}$ or
+# better, so their posteriors were the same to the last bit from the first E-step on (starts flat
+# only to $10^{-12}$ did come apart), and equal components get equal updates for ever
 # (EM cannot split them; the course's `init` draws its starting rows at random and does not look
 # at their values). The rest hold the structure: gradients and arcs at several orientations,
 # the pieces of a ring's edge. So K = 20 buys about a dozen different shapes here (try the K and
 # seed sliders in section 6). Everyday pictures: the heaviest, a fifth of the weight, is nearly
 # flat too (skies and backgrounds), and the next two nearly so; the rest are edges, bars and
-# textures, each weaker in contrast than a ring's: shrunk photographs vary less within 8 x 8 pixels than a sharp ring does.
+# textures, each weaker in contrast than a ring's: shrunk photographs vary less within 8 x 8
+# pixels than a sharp ring does.
 
 # %% [markdown]
 # ## 4 · HQS, one gamma at a time
