@@ -224,7 +224,7 @@ def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: floa
 
     The mask, the row sums of squares and the counts are computed once. The
     log-likelihood never decreases once every variance is at or above
-    ``min_variance``: no M-step lowers EM's lower bound (each mean is its
+    ``min_variance``: no M-step lowers EM's lower bound (each mean entry is its
     maximiser or, where its soft count of ratings is below 1, kept; each
     variance is the maximiser over ``var >= min_variance`` given the means),
     provided the old variance was allowed. A start below the floor (``init`` on

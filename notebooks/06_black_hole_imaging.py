@@ -14,12 +14,12 @@ HOURS = 12                              # length of the night's observation, in 
 STATIONS = ["ALMA", "APEX", "JCMT", "LMT", "PV", "SMA", "SMT", "SPT"]  # the EHT 2017 array
 K, SEED = 20, 0                         # the prior's number of components and EM's init seed
 N_PATCHES = 5000                        # 8 x 8 training patches per prior
-MAX_ITER = 20                           # EM iterations at most (the handout's rule would take 50 to 180 here)
+MAX_ITER = 20                           # EM iterations at most (the handout's rule would take about 50 and 180 here)
 TRAIN_SEEDS = range(0, 100)             # synthetic black holes the prior learns from ...
 VALIDATION_SEEDS = range(1000, 1003)    # ... the weights are chosen on ...
 TEST_SEEDS = range(2000, 2020)          # ... and the scores are measured on (never seen before)
 ALPHAS = [10.0**e for e in range(-4, 1)]     # Tikhonov and TSV weights tried (times g, see below)
-BETAS = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2]       # HQS weights tried (times g N / p^2, see below)
+BETAS = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1]  # HQS weights tried (times g N / p^2, see below)
 
 # %% [markdown]
 # # 06 · The handout's last section: imaging a black hole with EM
@@ -110,7 +110,8 @@ print(f"{len(coverage.u)} visibilities over {HOURS} h; longest baseline {np.hypo
 # above): they see a 40 µas ring as a point, so they measure its **total flux**. We keep them: the total flux is exactly what the
 # patch prior below leaves to the data (it removes each patch's mean). With any third station,
 # the two of a pair draw the same track: the more sensitive baseline is drawn on top (ALMA's over
-# APEX's, SMA's over JCMT's), and each baseline keeps its colour in the array explorer below.
+# APEX's, SMA's over JCMT's), and each baseline keeps its colour in the array explorer below, so
+# the tracks a station brings are the ones that change colour or vanish when it leaves.
 
 # %%
 truths_val = synthetic.black_holes(VALIDATION_SEEDS)
@@ -236,13 +237,14 @@ fg.learning_figure({k: f.lls for k, f in fits.items()}, {k: N_PATCHES for k in f
 # stops them, and a component at the floor scores a flat patch about
 # $-\tfrac{64}{2}\log(2\pi \cdot 10^{-6}) \approx 383$. Without the floor the likelihood would grow
 # without bound there. Both fits stop at `MAX_ITER`, before the handout's rule: run on, they take
-# 51 and 183 iterations, six times as long, for priors whose HQS images of section 5 score within
-# 0.005 of these (mean nxcorr 0.854 and 0.821, against 0.850 and 0.824 below).
+# 51 and 183 iterations, six times as long, for priors whose HQS images of section 5 (weights
+# chosen again) score within 0.005 of these (mean nxcorr 0.854 and 0.821, against 0.850 and 0.824
+# below).
 #
 # **Checkpoint.** The loop and the vectorised E-step agree, and over these iterations EM never
 # lowers the log-likelihood. (The floor is added after each M-step, outside the maximisation, so
-# the guarantee is only nearly true: run to convergence, the black-hole prior's last iteration
-# loses 3e-6 of it, and the handout's rule stops there.)
+# the guarantee is only nearly true: run to convergence, the black-hole prior's 51st and last
+# iteration lowers the log-likelihood by 3e-6 of |ll|, and the handout's rule stops there.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -273,16 +275,16 @@ for name, fit in fits.items():
 # **What to see.** Each column is one component, heaviest first: its mean (top row), then the
 # leading directions of its covariance (one standard deviation each, all on one grey scale).
 # Black holes: the three heaviest components, nearly three quarters of the weight, are dark sky:
-# a flat mean and a covariance at the floor, the almost-point of flat patches. Seven light ones
-# are exact copies of one another, to the last bit: they started on patches flat to $10^{-24}$ or
-# better, so their posteriors were the same to the last bit from the first E-step on (starts flat
+# a flat mean and a covariance at the floor, the almost-point of flat patches (the line above
+# counts a fourth, lighter one that is nearly flat too). Seven light, faint ones are exact copies
+# of one another, to the last bit: they started on patches flat to about $10^{-24}$ or better, so their posteriors were the same to the last bit from the first E-step on (starts flat
 # only to $10^{-12}$ did come apart), and equal components get equal updates for ever
 # (EM cannot split them; the course's `init` draws its starting rows at random and does not look
-# at their values). The rest hold the structure: gradients and arcs at several orientations,
-# the pieces of a ring's edge. So K = 20 buys about a dozen different shapes here (try the K and
-# seed sliders in section 6). Everyday pictures: the heaviest, a fifth of the weight, is nearly
+# at their values). About seven hold clear structure: gradients and arcs at several orientations,
+# the pieces of a ring's edge; the last few are nearly flat. So K = 20 buys 14 different
+# components here, seven of them with clear structure (try the K and seed sliders in section 6). Everyday pictures: the heaviest, a fifth of the weight, is nearly
 # flat too (skies and backgrounds), and the next two nearly so; the rest are edges, bars and
-# textures, each weaker in contrast than a ring's: shrunk photographs vary less within 8 x 8
+# textures, mostly weaker in contrast than a ring's: shrunk photographs vary less within 8 x 8
 # pixels than a sharp ring does.
 
 # %% [markdown]

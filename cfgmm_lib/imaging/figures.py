@@ -299,7 +299,7 @@ def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, se
             ax.set_xticks([]), ax.set_yticks([])
         for ax, v, c in zip(axes, lead, order):
             ax.imshow(v.reshape(s, s), cmap="gray", vmin=-lim, vmax=lim)
-            ax.set_title(f"weight {p[c]:.2f}", fontsize=8)
+            ax.set_title(f"weight {p[c]:.2f}", fontsize=10)
         left.suptitle(f"K = {K}, seed {seed}: leading direction of the {len(order)} heaviest components", fontsize=10)
         ax = right.add_subplot()
         image_panel(ax, np.clip(img, 0, None), f"HQS: nxcorr {nxcorr(img, truth):.3f}", labels=False, vmax=truth.max())

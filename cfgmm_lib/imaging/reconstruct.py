@@ -18,8 +18,9 @@ images together: the large matrices are read once per step, not once per image):
   ``sum_n P_n^T P_n = (p / stride)^2 I``.
 
 ``g = trace(F^T R^-1 F) / N`` (the data's mean weight per pixel) makes ``alpha`` dimensionless,
-so one grid of weights serves every array; the best weight in it still moves with the array, so it
-is chosen on validation images for each (``choose_weight``).
+so one grid of weights serves the full array and its subsets; the best weight in it still moves with
+the array (tenfold for HQS without ALMA), so it is chosen on validation images for each
+(``choose_weight``), and for the sparsest arrays it can sit at the grid's edge.
 
 Introduced in ``notebooks/06_black_hole_imaging.py``.
 """
