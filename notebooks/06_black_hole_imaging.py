@@ -105,13 +105,14 @@ print(f"{len(coverage.u)} visibilities over {HOURS} h; longest baseline {np.hypo
 
 # %% [markdown]
 # **What to see.** SPT, at the South Pole, never sees M87 (it stays 12° below the horizon), so it
-# adds nothing to this observation. The co-located pairs ALMA-APEX and JCMT-SMA give baselines of
-# at most a few million wavelengths, hundreds to thousands of times shorter than any other (printed
-# above): they see a 40 µas ring as a point, so they measure its **total flux**. We keep them: the total flux is exactly what the
-# patch prior below leaves to the data (it removes each patch's mean). With any third station,
-# the two of a pair draw the same track: the more sensitive baseline is drawn on top (ALMA's over
-# APEX's, SMA's over JCMT's), and each baseline keeps its colour in the array explorer below, so
-# the tracks a station brings are the ones that change colour or vanish when it leaves.
+# adds nothing to this observation. The co-located pairs ALMA-APEX and JCMT-SMA give baselines of at
+# most a few million wavelengths, hundreds to thousands of times shorter than any other (printed
+# above): they see a 40 µas ring as a point, so they measure its **total flux**. We keep them: the
+# total flux is exactly what the patch prior below leaves to the data (it removes each patch's
+# mean). With any third station, the two of a pair draw the same track: the more sensitive baseline
+# is drawn on top (ALMA's over APEX's, SMA's over JCMT's), and each baseline keeps its colour in the
+# array explorer below, so the tracks a station brings are the ones that change colour or vanish
+# when it leaves.
 
 # %%
 truths_val = synthetic.black_holes(VALIDATION_SEEDS)
@@ -273,19 +274,20 @@ for name, fit in fits.items():
 
 # %% [markdown]
 # **What to see.** Each column is one component, heaviest first: its mean (top row), then the
-# leading directions of its covariance (one standard deviation each, all on one grey scale).
-# Black holes: the three heaviest components, nearly three quarters of the weight, are dark sky:
-# a flat mean and a covariance at the floor, the almost-point of flat patches (the line above
-# counts a fourth, lighter one that is nearly flat too). Seven light, faint ones are exact copies
-# of one another, to the last bit: they started on patches flat to about $10^{-24}$ or better, so their posteriors were the same to the last bit from the first E-step on (starts flat
-# only to $10^{-12}$ did come apart), and equal components get equal updates for ever
-# (EM cannot split them; the course's `init` draws its starting rows at random and does not look
-# at their values). About seven hold clear structure: gradients and arcs at several orientations,
-# the pieces of a ring's edge; the last few are nearly flat. So K = 20 buys 14 different
-# components here, seven of them with clear structure (try the K and seed sliders in section 6). Everyday pictures: the heaviest, a fifth of the weight, is nearly
-# flat too (skies and backgrounds), and the next two nearly so; the rest are edges, bars and
-# textures, mostly weaker in contrast than a ring's: shrunk photographs vary less within 8 x 8
-# pixels than a sharp ring does.
+# leading directions of its covariance (one standard deviation each, all on one grey scale). Black
+# holes: the three heaviest components, nearly three quarters of the weight, are dark sky: a flat
+# mean and a covariance at the floor, the almost-point of flat patches (the line above counts a
+# fourth, lighter one that is nearly flat too). Seven light, faint ones are exact copies of one
+# another, to the last bit: they started on patches flat to about $10^{-24}$ or better, so their
+# posteriors were the same to the last bit from the first E-step on (starts flat only to $10^{-12}$
+# did come apart), and equal components get equal updates for ever (EM cannot split them; the
+# course's `init` draws its starting rows at random and does not look at their values). About seven
+# hold clear structure: gradients and arcs at several orientations, the pieces of a ring's edge; the
+# last few are nearly flat. So K = 20 buys 14 different components here, seven of them with clear
+# structure (try the K and seed sliders in section 6). Everyday pictures: the heaviest, a fifth of
+# the weight, is nearly flat too (skies and backgrounds), and the next two nearly so; the rest are
+# edges, bars and textures, mostly weaker in contrast than a ring's: shrunk photographs vary less
+# within 8 x 8 pixels than a sharp ring does.
 
 # %% [markdown]
 # ## 4 · HQS, one gamma at a time
@@ -298,7 +300,8 @@ for name, fit in fits.items():
 # 1. **patches** (x fixed): for each patch minus its mean $m_n$ (the prior sees shapes), the
 #    component most likely to have produced it,
 #    $c = \arg\max_c \pi_c \mathcal N(P_n x - m_n; \mu_c, \Lambda_c + I/\gamma)$, then the Wiener
-#    filter, with the mean put back: $z_n = m_n + \mu_c + \Lambda_c (\Lambda_c + I/\gamma)^{-1}(P_n x - m_n - \mu_c)$;
+#    filter, with the mean put back:
+#    $z_n = m_n + \mu_c + \Lambda_c (\Lambda_c + I/\gamma)^{-1}(P_n x - m_n - \mu_c)$;
 # 2. **image** (z fixed): the closed form of the table above.
 #
 # Two implementation choices, both exact for what they compute: the patches wrap around the
@@ -341,9 +344,8 @@ choices = {
     "Tikhonov": choose_weight(imager.tikhonov, ALPHAS, truths_val, ys_val),
     "TSV": choose_weight(imager.tsv, ALPHAS, truths_val, ys_val),
 }
-beta_unit = imager.beta_unit  # g N / p^2: beta = b * beta_unit
 for name, fit in fits.items():
-    choices[f"HQS, {name}"] = choose_weight(lambda y, b, m=fit.mixture: imager.hqs(y, m, b * beta_unit),
+    choices[f"HQS, {name}"] = choose_weight(lambda y, b, m=fit.mixture: imager.hqs(y, m, b * imager.beta_unit),
                                             BETAS, truths_val, ys_val)
 for name, ch in choices.items():
     tried = ", ".join(f"{w:g}: {s:.4f}" for w, s in zip(ch.grid, ch.scores))
@@ -356,12 +358,13 @@ methods = {
     "dirty image": lambda y: imager.dirty(y),
     "Tikhonov": lambda y: imager.tikhonov(y, choices["Tikhonov"].best),
     "TSV": lambda y: imager.tsv(y, choices["TSV"].best),
-    "HQS, black-hole prior": lambda y: imager.hqs(y, prior_bh, choices["HQS, black-hole prior"].best * beta_unit),
+    "HQS, black-hole prior": lambda y: imager.hqs(y, prior_bh,
+                                                   choices["HQS, black-hole prior"].best * imager.beta_unit),
     "HQS, everyday prior": lambda y: imager.hqs(y, fits["everyday prior"].mixture,
-                                                 choices["HQS, everyday prior"].best * beta_unit),
+                                                 choices["HQS, everyday prior"].best * imager.beta_unit),
 }
 recons = {name: f(np.stack(ys_test)) for name, f in methods.items()}
-_, hqs_start, hqs_history = imager.hqs(ys_test[0], prior_bh, choices["HQS, black-hole prior"].best * beta_unit,
+_, hqs_start, hqs_history = imager.hqs(ys_test[0], prior_bh, choices["HQS, black-hole prior"].best * imager.beta_unit,
                                        steps=True)  # test image 0 again, keeping every step (section 6)
 scores = {name: np.array([[nxcorr(x, t), nrmse(x, t)] for x, t in zip(imgs, truths_test)])
           for name, imgs in recons.items()}
@@ -391,11 +394,11 @@ assert len(TEST_SEEDS) >= 20 and beats and wins > len(hqs) / 2
 fg.gallery_figure(truths_test[:4], {k: v[:4] for k, v in recons.items()}, scores)
 
 # %% [markdown]
-# **What to see.** Four test black holes (rows), every image on its truth's brightness scale but
-# the dirty image (its own), so a dimmer ring has less flux. The dirty image keeps the sidelobes; Tikhonov
-# and TSV remove them by preferring small or smooth images, which also blurs the ring and leaves
-# ripples around it. HQS with either prior clears the ripples from the dark sky and keeps a dark
-# centre and the bright side in the right place: its prior knows that sky patches are flat and
+# **What to see.** Four test black holes (rows), every image on its truth's brightness scale but the
+# dirty image (its own), so a dimmer ring has less flux. The dirty image keeps the sidelobes;
+# Tikhonov and TSV remove them by preferring small or smooth images, which also blurs the ring and
+# leaves ripples around it. HQS with either prior clears the ripples from the dark sky and keeps a
+# dark centre and the bright side in the right place: its prior knows that sky patches are flat and
 # ring patches are arcs. Its rings are still wider than the truth: the array resolves about
 # 25 µas, and the prior does not invent the finer detail.
 # The everyday prior, which has never seen a black hole, does nearly as well: edges are edges
@@ -418,19 +421,18 @@ fg.gallery_figure(truths_test[:4], {k: v[:4] for k, v in recons.items()}, scores
 
 # %% tags=["nbval-ignore-output"]
 arrays = {(HOURS, tuple(STATIONS)): (coverage, imager)}
-weights = {id(imager): (choices["Tikhonov"].best, choices["HQS, black-hole prior"].best)}  # (alpha, b)
+weights = {imager: (choices["Tikhonov"].best, choices["HQS, black-hole prior"].best)}  # each array's (alpha, b)
 
 
 def make_imager(hours, stations):
     if (hours, stations) not in arrays:
-        cov = vlbi.coverage(list(stations), hours=hours)
-        im = Imager(vlbi.forward_matrix(cov), np.tile(vlbi.thermal_sigma(cov) / synthetic.UNIT_JY, 2)) if len(cov.u) else None
-        arrays[(hours, stations)] = (cov, im)
-        if im is not None:  # this array's weights, chosen on the validation images as in section 5
+        cov, im = vlbi.coverage(list(stations), hours=hours), None
+        if len(cov.u):  # its Imager, and its weights chosen on the validation images as in section 5
+            im = Imager(vlbi.forward_matrix(cov), np.tile(vlbi.thermal_sigma(cov) / synthetic.UNIT_JY, 2))
             ys = measure(truths_val, VALIDATION_SEEDS, im.F, vlbi.thermal_sigma(cov))
-            weights[id(im)] = (choose_weight(im.tikhonov, ALPHAS, truths_val, ys).best,
-                               choose_weight(lambda y, b: im.hqs(y, prior_bh, b * im.beta_unit),
-                                             BETAS, truths_val, ys).best)
+            weights[im] = (choose_weight(im.tikhonov, ALPHAS, truths_val, ys).best,
+                           choose_weight(lambda y, b: im.hqs(y, prior_bh, b * im.beta_unit), BETAS, truths_val, ys).best)
+        arrays[(hours, stations)] = (cov, im)
     return arrays[(hours, stations)]
 
 
@@ -444,16 +446,16 @@ def array_weights(hours, stations):
     _, im = make_imager(hours, tuple(stations))
     if im is None:
         return ""
-    alpha, b = weights[id(im)]
+    alpha, b = weights[im]
     return (f"weights chosen on the validation images for this array: Tikhonov alpha = {alpha:g}, HQS b = {b:g} "
-            f"(full array: {weights[id(imager)][0]:g} and {weights[id(imager)][1]:g})")
+            f"(full array: {weights[imager][0]:g} and {weights[imager][1]:g})")
 
 
 array_slider = fg.array_explorer(
     make_imager, truths_test[0], observe,
     {"dirty": lambda im, y: im.dirty(y),
-     "Tikhonov": lambda im, y: im.tikhonov(y, weights[id(im)][0]),
-     "HQS": lambda im, y: im.hqs(y, prior_bh, weights[id(im)][1] * im.beta_unit)},
+     "Tikhonov": lambda im, y: im.tikhonov(y, weights[im][0]),
+     "HQS": lambda im, y: im.hqs(y, prior_bh, weights[im][1] * im.beta_unit)},
     STATIONS, HOURS, caption=array_weights)
 array_slider
 
@@ -488,7 +490,7 @@ def fit_prior(K_, seed_):
 
 
 prior_slider = fg.prior_explorer(
-    fit_prior, lambda m: imager.hqs(ys_test[0], m, choices["HQS, black-hole prior"].best * beta_unit),
+    fit_prior, lambda m: imager.hqs(ys_test[0], m, choices["HQS, black-hole prior"].best * imager.beta_unit),
     truths_test[0], K=K, seed=SEED, K_max=30, seeds=range(5))
 prior_slider
 
@@ -500,10 +502,10 @@ print(f"whole notebook: {time.perf_counter() - T_START:.0f} s")
 #
 # **What it buys.** With the same data and each method's best weight, a prior learned by EM on
 # 8 x 8 patches beats the two classic quadratic regularisers on the test images, one by one
-# (the count is printed under the table above): it knows that the sky is mostly flat and that a ring is made of arcs, where Tikhonov
-# only knows "small" and TSV only "smooth". A prior learned from photographs, galaxies and the
-# Moon comes close to it, which is the point of Bouman's CHIRP: the data decide the picture, the
-# prior only needs to know what natural images look like.
+# (the count is printed under the table above): it knows that the sky is mostly flat and that a ring
+# is made of arcs, where Tikhonov only knows "small" and TSV only "smooth". A prior learned from
+# photographs, galaxies and the Moon comes close to it, which is the point of Bouman's CHIRP: the
+# data decide the picture, the prior only needs to know what natural images look like.
 #
 # **What this notebook leaves out.** (1) Real VLBI stations record with independent clocks and
 # through different atmospheres, so the absolute phase of each visibility is scrambled. The EHT

@@ -16,6 +16,7 @@ with a reason; with ``CFGMM_REQUIRE_BROWSER=1`` (CI) that is a failure instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -296,29 +297,31 @@ def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = F
     _shot(page, f"{shot}_after")
 
 
-@pytest.mark.parametrize("name", SLIDER_NOTEBOOKS)
-def test_sliders_redraw_in_jupyterlab(lab_page, lab, name):
-    _fresh_page_after_failure(_check_notebook)(lab_page, lab, name)
-
-
-def _fresh_page_after_failure(test):
-    """Run ``test``; if it fails, give the next notebook a fresh page: this one's tab (and maybe its busy
-    kernel) stays out of it."""
-    def wrapped(lab_page, lab, name):
+def _fresh_page_after_failure(check):
+    """A notebook's check that, when it fails, gives the next notebook a fresh page: this one's tab (and
+    maybe its busy kernel) stays out of it."""
+    @functools.wraps(check)
+    def wrapped(page, lab, name):
         try:
-            test(lab_page, lab, name)
+            check(page, lab, name)
         except BaseException:
             with contextlib.suppress(Exception):  # the failure above is the one to report
-                lab_page.goto(f"{lab['url']}/lab/workspaces/cfgmm-browser-test-{name}?reset&token={lab['token']}")
+                page.goto(f"{lab['url']}/lab/workspaces/cfgmm-browser-test-{name}?reset&token={lab['token']}")
             raise
     return wrapped
 
 
+@pytest.mark.parametrize("name", SLIDER_NOTEBOOKS)
+def test_sliders_redraw_in_jupyterlab(lab_page, lab, name):
+    _check_notebook(lab_page, lab, name)
+
+
 @pytest.mark.parametrize("name", IMAGING_NOTEBOOKS)
 def test_imaging_explorers_redraw_in_jupyterlab(lab_page, lab, name):
-    _fresh_page_after_failure(_check_imaging_notebook)(lab_page, lab, name)
+    _check_imaging_notebook(lab_page, lab, name)
 
 
+@_fresh_page_after_failure
 def _check_imaging_notebook(page, lab, name):
     """Notebook 06's three explorers, each moved as a learner does: the array's stations list, HQS's step
     and the prior's K."""
@@ -384,6 +387,7 @@ def _check_run(page, lab, name):
     assert raw == 0
 
 
+@_fresh_page_after_failure
 def _check_notebook(page, lab, name):
     _check_run(page, lab, name)
     panel = page.locator(PANEL)
