@@ -46,18 +46,18 @@ bench-scale: $(STAMP)
 
 # Mutation testing (mutmut 3) of common, kmeans, naive_em, em, the evaluation protocol and the installer with the
 # fast tests; configured in pyproject.toml [tool.mutmut]. CPU-heavy: nice, and MUTATION_JOBS workers.
-# The scope: every function of the handout's modules; of common, the algorithm (init, the loop engine
-# and its stopping rules, distances, log-normalisation, BIC, RMSE, the mask; not plot, not the argument checks); of the evaluation, the protocol (split, score, the fits it compares, evaluate);
+# The scope: every function of the handout's modules; of common and core, the algorithm (init, the loop engine
+# and its stopping rules, distances, log-normalisation, BIC, RMSE, the mask, the observed-data views; not plot,
+# not the argument checks); of the evaluation, the protocol (split, score, the fits it compares, evaluate);
 # the course files' installer (cfgmm_lib.data.installer).
 MUTATION_JOBS ?= 2
 MUTATION_SCOPE ?= 'cfgmm_lib.kmeans.*' 'cfgmm_lib.naive_em.x_[!t]*' 'cfgmm_lib.em.*' \
 	'cfgmm_lib.common.x_init__*' 'cfgmm_lib.common.x_n_parameters__*' 'cfgmm_lib.common.x_bic*' \
-	'cfgmm_lib.common.x_rmse__*' 'cfgmm_lib.common.x_log_normalize__*' 'cfgmm_lib.common.x_em_iterations__*' \
-	'cfgmm_lib.common.x_observed_mask__*' 'cfgmm_lib.common.x__init__*' 'cfgmm_lib.common.x_squared_distances__*' \
-	'cfgmm_lib.common.x_handout_*' 'cfgmm_lib.common.x*Loop*' 'cfgmm_lib.common.x__make_run_result__*' \
-	'cfgmm_lib.common.x*ComponentCollapse*' \
-	'cfgmm_lib.evaluation*.x_holdout_split__*' 'cfgmm_lib.evaluation*.x_score__*' \
-	'cfgmm_lib.evaluation*.x_fit_bias__*' 'cfgmm_lib.evaluation*.x_fit_mixture__*' 'cfgmm_lib.evaluation*.x_evaluate__*' \
+	'cfgmm_lib.common.x_rmse__*' 'cfgmm_lib.core.logdomain.*' 'cfgmm_lib.core.loop.*' 'cfgmm_lib.core.initial.*' \
+	'cfgmm_lib.core.validation.x_observed_mask__*' 'cfgmm_lib.core.mixture.x*ComponentCollapse*' \
+	'cfgmm_lib.core.observed.*' \
+	'cfgmm_lib.evaluation*.x_holdout_split*' 'cfgmm_lib.evaluation*.x_score__*' \
+	'cfgmm_lib.evaluation*.x_fit_bias*' 'cfgmm_lib.evaluation*.x_fit_mixture*' 'cfgmm_lib.evaluation*.x_evaluate__*' \
 	'cfgmm_lib.data.installer.*'
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[mutation]'

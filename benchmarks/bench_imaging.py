@@ -6,7 +6,7 @@ Data: ``n`` overlapping 8 x 8 patches (64 dimensions, DC removed) from scikit-im
 pictures. Both implementations start from the same parameters (``full_em.init(X, K, seed=0)``)
 and are timed per iteration (one E-step and one M-step):
 
-* ours: ``full_em._estep`` then ``full_em._mstep`` (what ``run`` does each iteration);
+* ours: ``full_em.estep_checked`` then ``full_em.mstep_checked`` (what ``run`` does each iteration);
 * scikit-learn: ``GaussianMixture(covariance_type="full")``'s own ``_e_step`` then ``_m_step``
   (what its ``fit`` does each iteration), with the same ``reg_covar``.
 
@@ -61,8 +61,8 @@ def main(argv=None) -> int:
     ours, theirs, lls = [], [], []
     for _ in range(args.rounds):
         t0 = time.perf_counter()
-        post, ll = full_em._estep(X, ours_mixture)
-        ours_mixture = full_em._mstep(X, post, reg)
+        post, ll = full_em.estep_checked(X, ours_mixture)
+        ours_mixture = full_em.mstep_checked(X, post, reg)
         ours.append(time.perf_counter() - t0)
 
         t0 = time.perf_counter()

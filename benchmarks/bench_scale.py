@@ -76,15 +76,15 @@ def one_size(N: int, K: int, rounds: int, iters: int, seed: int) -> dict:
 
     mixture, post = init(X, K, seed=0)
     obs = em.observe(X)
-    mixture, post = em._mstep(obs, em._estep(obs, mixture)[0], mixture, 0.25), None  # one warm-up iteration
+    mixture, post = em.mstep_checked(obs, em.estep_checked(obs, mixture)[0], mixture, 0.25), None  # one warm-up iteration
     rng = np.random.default_rng(0)
     A, B = rng.random((NETFLIX_MOVIES, K)), rng.random((NETFLIX_MOVIES, K))
     P = rng.random((n, K))
 
     def iterate(m):
         for _ in range(iters):
-            post, _ = em._estep(obs, m)
-            m = em._mstep(obs, post, m, 0.25)
+            post, _ = em.estep_checked(obs, m)
+            m = em.mstep_checked(obs, post, m, 0.25)
         return m
 
     def products():

@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .common import GaussianMixture, check_matrix, check_mixture
+from .core.mixture import GaussianMixture
+from .core.model_checks import check_mixture
+from .core.validation import check_matrix
 
 __all__ = ["match_components", "agreement", "reorder"]
 

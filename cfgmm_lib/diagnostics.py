@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import em
-from .common import GaussianMixture, check_matrix, check_mixture, check_scalar, check_step_args
+from .core.mixture import GaussianMixture
+from .core.model_checks import check_mixture, check_step_args
+from .core.observed import observe
+from .core.validation import check_min_variance, check_scalar
 
 __all__ = ["component_health", "health_summary", "format_health"]
 
@@ -51,10 +54,10 @@ def component_health(X, mixture: GaussianMixture, initial: GaussianMixture | Non
         initial = check_mixture(initial, X.shape[1])
         if initial.mu.shape != mixture.mu.shape:
             raise ValueError(f"initial must have the mixture's K = {len(mixture.p)} components, got {len(initial.p)}")
-    min_variance = check_scalar(min_variance, "min_variance", low=0.0, low_inclusive=False)
+    min_variance = check_min_variance(min_variance)
     few_users = check_scalar(few_users, "few_users", low=0.0)
-    obs = em._observe(X, mask)
-    post, _ = em._estep(obs, mixture)
+    obs = observe(X, mask)
+    post, _ = em.estep_checked(obs, mixture)
     n_hat = post.sum(axis=0)
     kept = (post.T @ obs.M) < 1.0  # (K, d): entries the M-step leaves alone (soft count below 1)
     with np.errstate(invalid="ignore", divide="ignore"):

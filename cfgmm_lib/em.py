@@ -10,8 +10,8 @@ entries. Every step is matrix products, using::
 
 with ``M`` the 0/1 mask of observed entries, so no ``(n, K, d)`` array and no
 Python loop over users or movies is needed. A run lays ``[X, M, row sums of
-squares, counts]`` side by side once, so that the E-step is one product with it
-and the M-step one product of ``post.T`` with it.
+squares, counts]`` side by side once (``observe``: the view of ``cfgmm_lib.core.observed``),
+so that the E-step is one product with it and the M-step one product of ``post.T`` with it.
 
 Every function also takes ``mask=`` (a boolean array of the shape of X,
 True = observed). Without it, the handout's convention applies: observed
@@ -20,62 +20,35 @@ entries outside the mask are ignored whatever (finite) value they hold.
 
 Every function also takes a ``scipy.sparse`` X (CSR, or anything convertible)
 whose *stored* entries are the observed ratings (a stored 0 is a rating of 0):
-the same steps then run on the stored entries only (``cfgmm_lib.scale``), no
-dense ``(n, d)`` array is made, and ``cfgmm_lib.scale.predict`` predicts
-chosen ``(row, column)`` entries. Introduced in ``notebooks/07_netflix_scale.py``.
+the same steps then run on the stored entries only (the sparse view of
+``cfgmm_lib.core.observed``), no dense ``(n, d)`` array is made, and ``predict``
+(also ``cfgmm_lib.scale.predict``) predicts chosen ``(row, column)`` entries.
+Introduced in ``notebooks/07_netflix_scale.py``.
+
+The functions ending in ``_checked`` are the same steps on arguments already checked, for the
+library's composites (``sweep``, ``evaluation``, ``diagnostics``), which check X once.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
-
 from scipy.sparse import issparse
 
-from .common import (MAX_ITER, GaussianMixture, Iteration, Loop, RunResult, check_matrix, check_scalar, check_step_args,
-                     handout_ll_rule, log_normalize, observed_mask)
-from .scale.sparse import fill_sparse, observe_sparse
+from .core import observed as views
+from .core.logdomain import log_normalize
+from .core.loop import MAX_ITER, Iteration, Loop, RunResult, handout_ll_rule
+from .core.mixture import GaussianMixture
+from .core.model_checks import check_step_args
+from .core.observed import Observed, SparseObserved
+from .core.validation import check_data, check_fillable, check_max_iter, check_min_variance, check_pairs
 
-__all__ = ["estep", "mstep", "run", "history", "fill_matrix", "Observed", "observe", "Iteration", "RunResult"]
+__all__ = ["estep", "mstep", "run", "history", "fill_matrix", "predict", "Observed", "observe", "Iteration",
+           "RunResult"]
 
 #: Added to the weights inside the log, as in the handout, so ``p[j] = 0`` stays finite.
 LOG_EPS = 1e-16
 #: The handout's floor on the variances (``min_variance``), the default of every function here.
 MIN_VARIANCE = 0.25
-
-
-class Observed(NamedTuple):
-    """What EM needs of the data, computed once per run.
-
-    Attributes
-    ----------
-    A : array of shape (n, 2d + 2)
-        ``[X, M, sumsq, counts]`` side by side, so that each step is one
-        matrix product: the data with unobserved entries set to 0, the 0/1
-        mask of observed entries, the row sums of squares of the observed
-        entries and ``|C_u|``, the number of observed entries per row.
-    X, M : arrays of shape (n, d)
-        Views of the first two blocks of ``A``.
-    sumsq, counts : arrays of shape (n,)
-        Views of its last two columns.
-    """
-
-    A: np.ndarray
-    X: np.ndarray
-    M: np.ndarray
-    sumsq: np.ndarray
-    counts: np.ndarray
-
-    def products(self, W: np.ndarray) -> np.ndarray:
-        """``X @ W[:d] + M @ W[d:2d] + sumsq W[2d] + counts W[2d+1]``, shape (n, K): one product."""
-        return self.A @ W
-
-    def sums(self, post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``post.T @ X``, ``post.T @ M`` (K, d), ``post.T @ sumsq``, ``post.T @ counts`` (K,): one product."""
-        d = self.X.shape[1]
-        R = post.T @ self.A
-        return R[:, :d], R[:, d:2 * d], R[:, 2 * d], R[:, 2 * d + 1]
 
 
 def observe(X, mask=None) -> Observed:
@@ -90,34 +63,13 @@ def observe(X, mask=None) -> Observed:
 
     Returns
     -------
-    Observed, or ``cfgmm_lib.scale.SparseObserved`` for a ``scipy.sparse`` X (its stored
-    entries are the observed ratings; no dense (n, d) array is made).
+    Observed, or ``SparseObserved`` for a ``scipy.sparse`` X (its stored entries are the
+    observed ratings; no dense (n, d) array is made). Both are ``cfgmm_lib.core.observed``'s.
     """
-    if issparse(X):
-        return observe_sparse(X, mask)
-    return _observe(check_matrix(X), mask)
+    return views.observe(check_data(X), mask)
 
 
-def _observe(X, mask=None) -> Observed:
-    """``observe`` on a checked X (the mask is still checked: it is cheap, and only here).
-
-    A sparse X (already checked) gives ``cfgmm_lib.scale.SparseObserved``.
-    """
-    if issparse(X):
-        return observe_sparse(X, mask)
-    n, d = X.shape
-    observed = observed_mask(X, mask)
-    if mask is not None:
-        X = np.where(observed, X, 0.0)
-    A = np.empty((n, 2 * d + 2))
-    A[:, :d] = X
-    A[:, d:2 * d] = observed
-    A[:, 2 * d] = np.einsum("ij,ij->i", X, X)
-    A[:, 2 * d + 1] = A[:, d:2 * d] @ np.ones(d)  # |C_u| (a product is 4x faster than count_nonzero)
-    return Observed(A, A[:, :d], A[:, d:2 * d], A[:, 2 * d], A[:, 2 * d + 1])
-
-
-def _log_joint(obs: Observed, mixture: GaussianMixture) -> np.ndarray:
+def _log_joint(obs: Observed | SparseObserved, mixture: GaussianMixture) -> np.ndarray:
     """``f(u, j)`` of the E-step, shape (n, K), as one matrix product.
 
     ``f = -||x_{C_u} - mu_{C_u}||^2 / (2 var) - |C_u|/2 log(2 pi var) + log(p + 1e-16)`` with
@@ -138,7 +90,12 @@ def _log_joint(obs: Observed, mixture: GaussianMixture) -> np.ndarray:
     return f
 
 
-def _estep(obs: Observed, mixture: GaussianMixture) -> tuple[np.ndarray, float]:
+def estep_checked(obs: Observed | SparseObserved, mixture: GaussianMixture) -> tuple[np.ndarray, float]:
+    """``estep`` on checked arguments: ``obs`` from ``observe``, ``mixture`` checked against it.
+
+    The composites (``sweep``, ``evaluation``, ``diagnostics``) check X once, build its view
+    once, and call this. Returns ``post`` of shape (n, K) and ``ll``.
+    """
     return log_normalize(_log_joint(obs, mixture))
 
 
@@ -165,10 +122,12 @@ def estep(X, mixture: GaussianMixture, *, mask=None) -> tuple[np.ndarray, float]
         ``sum_u logsumexp_j f(u, j)``.
     """
     X, mixture, _ = check_step_args(X, mixture, sparse=True)
-    return _estep(_observe(X, mask), mixture)
+    return estep_checked(views.observe(X, mask), mixture)
 
 
-def _mstep(obs: Observed, post: np.ndarray, mixture: GaussianMixture, min_variance: float) -> GaussianMixture:
+def mstep_checked(obs: Observed | SparseObserved, post: np.ndarray, mixture: GaussianMixture,
+                  min_variance: float) -> GaussianMixture:
+    """``mstep`` on checked arguments: ``obs`` from ``observe``, ``post`` of shape (n, K), the floor checked."""
     n = post.shape[0]
     n_hat = post.sum(axis=0)
     # every weighted sum the step needs: PX (K, d) = sum_u post[u, j] x_ul over observed entries,
@@ -183,10 +142,6 @@ def _mstep(obs: Observed, post: np.ndarray, mixture: GaussianMixture, min_varian
     num = S + np.einsum("jl,jl->j", mu, t)
     var = np.where(den > 0, num / np.where(den > 0, den, 1.0), mixture.var)
     return GaussianMixture(mu, np.maximum(var, min_variance), n_hat / n)
-
-
-def _check_min_variance(min_variance) -> float:
-    return check_scalar(min_variance, "min_variance", float, low=0.0, low_inclusive=False)
 
 
 def mstep(X, post, mixture: GaussianMixture, min_variance: float = MIN_VARIANCE, *, mask=None) -> GaussianMixture:
@@ -214,8 +169,8 @@ def mstep(X, post, mixture: GaussianMixture, min_variance: float = MIN_VARIANCE,
     """
     X, mixture, post = check_step_args(X, mixture, post, need_post=True, sparse=True, need_mixture=(
         "em.mstep needs the current mixture (a mean entry with soft count below 1 keeps its value from it)"))
-    floor = _check_min_variance(min_variance)
-    return _mstep(_observe(X, mask), post, mixture, floor)
+    floor = check_min_variance(min_variance)
+    return mstep_checked(views.observe(X, mask), post, mixture, floor)
 
 
 def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: float = MIN_VARIANCE,
@@ -259,29 +214,32 @@ def run(X, mixture: GaussianMixture, post=None, *, mask=None, min_variance: floa
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
-    return _run(*_check_run_args(X, mixture, mask, min_variance, max_iter))
+    return run_checked(*_check_run_args(X, mixture, mask, min_variance, max_iter))
 
 
 def _check_run_args(X, mixture, mask, min_variance, max_iter):
     """The checks ``run`` and ``history`` open with: ``(observed pieces, mixture, floor, max_iter)``."""
     X, mixture, _ = check_step_args(X, mixture, sparse=True)
-    floor = _check_min_variance(min_variance)
-    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
-    return _observe(X, mask), mixture, floor, max_iter
+    return views.observe(X, mask), mixture, check_min_variance(min_variance), check_max_iter(max_iter)
 
 
-def _loop(obs: Observed, mixture: GaussianMixture, floor: float, max_iter: int | None, name: str) -> Loop:
+def _loop(obs: Observed | SparseObserved, mixture: GaussianMixture, floor: float, max_iter: int | None,
+          name: str) -> Loop:
     """EM with missing entries on the package's loop engine (checked arguments)."""
     def step(m):
-        post, ll = _estep(obs, m)
-        return post, ll, _mstep(obs, post, m, floor)
+        post, ll = estep_checked(obs, m)
+        return post, ll, mstep_checked(obs, post, m, floor)
 
     return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
 
 
-def _run(obs: Observed, mixture: GaussianMixture, floor: float = MIN_VARIANCE, max_iter: int | None = MAX_ITER) -> RunResult:
-    """``run`` on checked arguments (``sweep`` and ``evaluation`` call it)."""
-    return _loop(obs, mixture, floor, max_iter, "em.run").run()
+def run_checked(obs: Observed | SparseObserved, mixture: GaussianMixture, min_variance: float = MIN_VARIANCE,
+                max_iter: int | None = MAX_ITER) -> RunResult:
+    """``run`` on checked arguments: ``obs`` from ``observe``, the mixture, floor and cap checked.
+
+    ``sweep`` and ``evaluation`` check X once and build its view once, then call this per seed.
+    """
+    return _loop(obs, mixture, min_variance, max_iter, "em.run").run()
 
 
 def history(X, mixture: GaussianMixture, *, mask=None, min_variance: float = MIN_VARIANCE,
@@ -339,16 +297,50 @@ def fill_matrix(X, mixture: GaussianMixture, *, mask=None) -> np.ndarray:
     X_pred : array of shape (n, d)
         A new array; X is not changed. For a sparse X too large to fill
         (more than ``cfgmm_lib.scale.MAX_FILL_ENTRIES`` entries) this raises
-        ``ValueError``: predict the entries you need with
-        ``cfgmm_lib.scale.predict(X, mixture, rows, cols)``.
+        ``ValueError``: predict the entries you need with ``predict(X, mixture, rows, cols)``.
 
     Notes
     -----
     Introduced in ``notebooks/04_matrix_completion.py``.
     """
     X, mixture, _ = check_step_args(X, mixture, sparse=True)
-    obs = _observe(X, mask)
     if issparse(X):
-        return fill_sparse(obs, mixture, _estep)
-    post, _ = _estep(obs, mixture)
-    return np.where(obs.M > 0, obs.X, post @ mixture.mu)
+        check_fillable(X.shape, "fill_matrix",
+                       "predict only the entries you need with cfgmm_lib.scale.predict(X, mixture, rows, cols) "
+                       "(the same function as em.predict)")
+    obs = views.observe(X, mask)
+    post, _ = estep_checked(obs, mixture)
+    return views.fill(obs, post, mixture.mu)
+
+
+def predict(X, mixture: GaussianMixture, rows, cols, *, mask=None) -> np.ndarray:
+    """The entries ``fill_matrix`` would give at chosen ``(row, column)`` positions, without filling.
+
+    An observed entry keeps its rating; a missing ``(u, l)`` becomes ``sum_j post[u, j] mu[j, l]``,
+    with ``post`` from the E-step on X. Works for dense and sparse X; memory is ``(n, K)`` for the
+    posteriors plus ``(m, K)`` for the pairs, never ``(n, d)``.
+
+    Parameters
+    ----------
+    X : array or scipy.sparse matrix of shape (n, d)
+        Ratings: 0 = missing in a dense X (unless ``mask`` is given), stored = observed in a sparse one.
+    mixture : GaussianMixture
+        ``mu`` (K, d), ``var`` (K,), ``p`` (K,).
+    rows, cols : int arrays of shape (m,)
+        The positions to predict.
+    mask : bool array of shape (n, d), optional
+        Dense X only: True where observed.
+
+    Returns
+    -------
+    array of shape (m,)
+
+    Notes
+    -----
+    Introduced in ``notebooks/07_netflix_scale.py`` (as ``cfgmm_lib.scale.predict``, the same function).
+    """
+    X, mixture, _ = check_step_args(X, mixture, sparse=True)
+    rows, cols = check_pairs(rows, cols, X.shape)
+    obs = views.observe(X, mask)
+    post, _ = estep_checked(obs, mixture)
+    return views.predict_entries(obs, post, mixture.mu, rows, cols)

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .common import check_entries, check_matrix, check_scalar, check_seed, observed_mask
-from .scale.sparse import check_fillable
+from .core.validation import (check_entries, check_fillable, check_matrix, check_scalar, check_seed, check_sparse,
+                              observed_mask)
+from .scale.heldout import no_mask, stored_rows
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
@@ -77,9 +78,8 @@ def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given;
     the stored entries of a ``scipy.sparse`` X)."""
     if sp.issparse(X):
-        from .scale.heldout import residuals, stored_rows
-
-        X = residuals(X, None, mask)  # checked CSR
+        no_mask(mask)
+        X = check_sparse(X)
         if X.nnz == 0:
             raise ValueError("the matrix has no observed entry: nothing to fit")
         return stored_rows(X), X.indices.astype(np.intp), X.data.copy()

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (MAX_ITER, GaussianMixture, Loop, RunResult, check_scalar, check_step_args, handout_cost_rule,
-                     squared_distances)
+from .core.logdomain import squared_distances
+from .core.loop import MAX_ITER, Loop, RunResult, handout_cost_rule
+from .core.mixture import GaussianMixture
+from .core.model_checks import check_step_args
+from .core.validation import check_max_iter
 
 __all__ = ["estep", "mstep", "run", "squared_distances"]
 
@@ -122,11 +125,18 @@ def run(X, mixture: GaussianMixture, post=None, *, max_iter: int | None = MAX_IT
     Introduced in ``notebooks/01_kmeans.py``.
     """
     X, mixture, _ = check_step_args(X, mixture, zero_variance=True)
-    return _run(X, mixture, check_scalar(max_iter, "max_iter", int, low=1, allow_none=True))
+    return run_checked(X, mixture, check_max_iter(max_iter))
 
 
-def _run(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
-    """``run`` on checked arguments, on the package's loop engine."""
+def run_checked(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
+    """``run`` on checked arguments, on the package's loop engine (``sweep`` checks X once, then calls this per seed).
+
+    Parameters
+    ----------
+    X : array of shape (n, d), float64, checked
+    mixture : GaussianMixture, checked against X
+    max_iter : int or None, checked
+    """
     def step(m):
         post = _assign(X, m.mu)
         new, cost = _update(X, post, m)

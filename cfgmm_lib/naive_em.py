@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (MAX_ITER, ComponentCollapse, GaussianMixture, Loop, RunResult, check_scalar, check_step_args,
-                     handout_ll_rule, log_normalize, squared_distances)
+from .core.logdomain import log_normalize, squared_distances
+from .core.loop import MAX_ITER, Loop, RunResult, handout_ll_rule
+from .core.mixture import ComponentCollapse, GaussianMixture
+from .core.model_checks import check_step_args
+from .core.validation import check_max_iter
 
 __all__ = ["estep", "mstep", "run", "log_joint", "trace"]
 
@@ -145,7 +148,7 @@ def run(X, mixture: GaussianMixture, post=None, *, max_iter: int | None = MAX_IT
     Introduced in ``notebooks/02_em.py``.
     """
     X, mixture, _ = check_step_args(X, mixture)
-    return _run(X, mixture, check_scalar(max_iter, "max_iter", int, low=1, allow_none=True))
+    return run_checked(X, mixture, check_max_iter(max_iter))
 
 
 def _loop(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> Loop:
@@ -156,8 +159,15 @@ def _loop(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> Loop
     return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name="naive_em.run")
 
 
-def _run(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
-    """``run`` on checked arguments, on the package's loop engine."""
+def run_checked(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
+    """``run`` on checked arguments, on the package's loop engine (``sweep`` checks X once, then calls this per seed).
+
+    Parameters
+    ----------
+    X : array of shape (n, d), float64, checked
+    mixture : GaussianMixture, checked against X
+    max_iter : int or None, checked
+    """
     return _loop(X, mixture, max_iter).run()
 
 
@@ -186,7 +196,7 @@ def trace(X, mixture: GaussianMixture, *, max_iter: int | None = MAX_ITER) -> li
     Introduced in ``notebooks/02_em.py`` (the EM-iteration slider).
     """
     X, mixture, _ = check_step_args(X, mixture)
-    max_iter = check_scalar(max_iter, "max_iter", int, low=1, allow_none=True)
+    max_iter = check_max_iter(max_iter)
     K = mixture.mu.shape[0]
     post = np.full((X.shape[0], K), 1.0 / K)
     steps = [dict(step="init", iteration=0, mixture=mixture, post=post, ll=None)]

@@ -8,23 +8,63 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
+from typing import Callable, NamedTuple
 
 import numpy as np
-
 from scipy.sparse import issparse
 
 from . import em, kmeans, naive_em
-from .common import (MAX_ITER, ComponentCollapse, GaussianMixture, _init, bic_from_counts, check_K, check_matrix,
-                     check_scalar, check_seed)
-from .scale.sparse import check_sparse
+from .common import bic_from_counts
+from .core.initial import initial_mixture
+from .core.loop import MAX_ITER
+from .core.mixture import ComponentCollapse, GaussianMixture
+from .core.model_checks import check_K
+from .core.observed import observe
+from .core.validation import check_data, check_list, check_max_iter, check_min_variance, check_seed
 
-__all__ = ["sweep", "Fit", "SweepResult", "METHODS"]
+__all__ = ["sweep", "Fit", "SweepResult", "METHODS", "Method"]
 
-#: method name -> (run function, name of the score, True if higher is better)
+
+class Method(NamedTuple):
+    """One fitting method of ``sweep``: its public run, its score, and how to run it on checked data.
+
+    It unpacks, as before, as ``(run, score_name, higher)`` in its first three fields.
+
+    Attributes
+    ----------
+    run : callable
+        The public ``run`` (``kmeans.run``, ``naive_em.run``, ``em.run``).
+    score_name : str
+        ``"cost"`` or ``"ll"``.
+    higher : bool
+        True if a higher score is better.
+    run_checked : callable
+        ``run_checked(data, mixture, **options)`` on checked arguments.
+    options : dict
+        Option name -> ``(default, checker)``; ``max_iter`` for every method.
+    sparse : bool
+        Whether a ``scipy.sparse`` X is accepted (its stored entries are the observed ratings).
+    view : bool
+        Whether the run reads X through its observed-data view (built once, with the ``mask`` option).
+    """
+
+    run: Callable
+    score_name: str
+    higher: bool
+    run_checked: Callable
+    options: dict
+    sparse: bool = False
+    view: bool = False
+
+
+_MAX_ITER = {"max_iter": (MAX_ITER, check_max_iter)}
+
+#: method name -> Method: the one dispatch table of ``sweep`` (and of ``evaluation``'s mixtures)
 METHODS = {
-    "kmeans": (kmeans.run, "cost", False),
-    "naive_em": (naive_em.run, "ll", True),
-    "em": (em.run, "ll", True),
+    "kmeans": Method(kmeans.run, "cost", False, kmeans.run_checked, _MAX_ITER),
+    "naive_em": Method(naive_em.run, "ll", True, naive_em.run_checked, _MAX_ITER),
+    "em": Method(em.run, "ll", True, em.run_checked,
+                 {**_MAX_ITER, "min_variance": (em.MIN_VARIANCE, check_min_variance)}, sparse=True, view=True),
 }
 
 
@@ -96,7 +136,7 @@ class SweepResult:
 
     def best(self, K: int) -> Fit:
         """The best fit for K; among exact ties, the lowest seed. Failed runs are skipped."""
-        higher = METHODS[self.method][2]
+        higher = METHODS[self.method].higher
         all_fits = sorted((f for f in self.fits if f.K == K), key=lambda f: f.seed)
         if not all_fits:
             raise KeyError(f"K = {K} was not part of this sweep (K values: {self.K_values})")
@@ -158,38 +198,20 @@ class SweepResult:
         return f"<table><caption>{escape(caption)}</caption><tr>{head}</tr>{body}</table>"
 
 
-def _prepare(method: str, X: np.ndarray, options: dict):
-    """The private run of ``method`` on checked data, as ``fn(mixture) -> RunResult``.
+def prepare(method: str, X, options: dict):
+    """The run of ``method`` on checked data, as ``run(mixture) -> RunResult``, its options checked once.
 
-    The options are checked once here; EM's observed-data pieces are computed once for every seed.
+    EM's observed-data view is built once here, for every seed. ``X`` is checked (``check_data``);
+    ``options`` are the caller's keyword options (``max_iter``; for "em" also ``mask``, ``min_variance``).
     """
-    unknown = set(options) - ({"max_iter", "mask", "min_variance"} if method == "em" else {"max_iter"})
+    spec = METHODS[method]
+    allowed = set(spec.options) | ({"mask"} if spec.view else set())
+    unknown = set(options) - allowed
     if unknown:
-        raise TypeError(f"{method} takes no options {sorted(unknown)} (it takes: max_iter"
-                        f"{', mask, min_variance' if method == 'em' else ''})")
-    max_iter = check_scalar(options.get("max_iter", MAX_ITER), "max_iter", int, low=1, allow_none=True)
-    if method == "kmeans":
-        return lambda m: kmeans._run(X, m, max_iter)
-    if method == "naive_em":
-        return lambda m: naive_em._run(X, m, max_iter)
-    obs = em._observe(X, options.get("mask"))
-    floor = em._check_min_variance(options.get("min_variance", em.MIN_VARIANCE))
-    return lambda m: em._run(obs, m, floor, max_iter)
-
-
-def _check_list(values, name: str, check) -> list:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be an iterable of integers (a list such as [3]), got "
-                        f"{type(values).__name__} {values!r}")
-    out = []
-    for i, v in enumerate(values):
-        try:
-            out.append(check(v))
-        except (TypeError, ValueError) as exc:  # say which entry of which list
-            raise type(exc)(f"{name}[{i}]: {exc}") from None
-    if not out:
-        raise ValueError(f"{name} is empty: it needs at least one value")
-    return out
+        raise TypeError(f"{method} takes no options {sorted(unknown)} (it takes: {', '.join(sorted(allowed))})")
+    checked = {name: check(options.get(name, default)) for name, (default, check) in spec.options.items()}
+    data = observe(X, options.get("mask")) if spec.view else X
+    return lambda mixture: spec.run_checked(data, mixture, **checked)
 
 
 def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bool = False,
@@ -221,20 +243,17 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    if issparse(X):  # stored entries = observed ratings; only EM with missing entries reads them so
-        if method != "em":
-            raise ValueError(f"a scipy.sparse X needs method='em' (its unstored entries are missing), got {method!r}")
-        X = check_sparse(X)
-    else:
-        X = check_matrix(X)
-    K_values = _check_list(K_values, "K_values", lambda K: check_K(K, X.shape[0]))
-    seeds = _check_list(seeds, "seeds", check_seed)
-    return _sweep(X, K_values, seeds, method, _prepare(method, X, options), progress=progress)
+    if issparse(X) and not METHODS[method].sparse:  # stored entries = observed; only EM with missing entries
+        raise ValueError(f"a scipy.sparse X needs method='em' (its unstored entries are missing), got {method!r}")
+    X = check_data(X)
+    K_values = check_list(K_values, "K_values", lambda K: check_K(K, X.shape[0]))
+    seeds = check_list(seeds, "seeds", check_seed)
+    return sweep_checked(X, K_values, seeds, method, prepare(method, X, options), progress=progress)
 
 
-def _sweep(X, K_values: list, seeds: list, method: str, run, *, progress: bool = False) -> SweepResult:
-    """``sweep`` on checked arguments; ``run`` is from ``_prepare``."""
-    score_name = METHODS[method][1]
+def sweep_checked(X, K_values: list, seeds: list, method: str, run, *, progress: bool = False) -> SweepResult:
+    """``sweep`` on checked arguments; ``run`` is from ``prepare`` (``evaluation.fit_mixture`` calls this)."""
+    score_name = METHODS[method].score_name
     jobs = [(K, s) for K in K_values for s in seeds]
     if progress:
         from tqdm.auto import tqdm
@@ -242,7 +261,7 @@ def _sweep(X, K_values: list, seeds: list, method: str, run, *, progress: bool =
         jobs = tqdm(jobs, desc=f"{method} sweep", unit="fit")
     fits = []
     for K, seed in jobs:
-        mixture, _ = _init(X, K, seed)
+        mixture, _ = initial_mixture(X, K, seed)
         try:
             result = run(mixture)
         except ComponentCollapse as exc:  # a degenerate run: recorded, and left out of best()

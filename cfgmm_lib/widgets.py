@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .common import ComponentCollapse, GaussianMixture, check_K, check_matrix, check_seed, init, plot
+from .common import init, plot
+from .core.mixture import ComponentCollapse, GaussianMixture
+from .core.model_checks import check_K
+from .core.validation import check_matrix, check_seed
 from .compare import match_components, reorder
 from .naive_em import trace as em_trace
 from .sweep import METHODS

@@ -238,19 +238,19 @@ def test_progress_reports_each_step_on_stderr(run, protocol, small, capsys):
 
 
 @pytest.mark.parametrize("models, fits", [
-    ("bias_aware_mixture", {"_fit_bias", "_fit_mixture"}),  # its bias offset is fitted, not reported
-    (["bias_baseline"], {"_fit_bias"}),
-    (["course_mixture"], {"_fit_mixture"}),
+    ("bias_aware_mixture", {"fit_bias_checked", "fit_mixture_checked"}),  # its bias offset is fitted, not reported
+    (["bias_baseline"], {"fit_bias_checked"}),
+    (["course_mixture"], {"fit_mixture_checked"}),
     (["matrix_factorization"], {"fit_als"}),
-    (["neural", "user_mean"], {"fit_als", "fit_neural", "fit_means"}),  # the factorisation's setting is chosen
+    (["neural", "user_mean"], {"fit_als", "fit_neural", "fit_means_checked"}),  # the factorisation's setting is chosen
     (["neural_implicit"], {"fit_als", "fit_neural"}),
-    (["global_mean"], {"fit_means"}),
+    (["global_mean"], {"fit_means_checked"}),
 ])
 def test_only_the_asked_models_are_fitted_and_reported(small, monkeypatch, models, fits):
     """Nothing is fitted (nor its time spent) for a model nobody asked for; only the asked ones are reported."""
     experiment = sys.modules[evaluate.__module__]  # where evaluate looks its fits up
     called = set()
-    for name in ("_fit_bias", "_fit_mixture", "fit_als", "fit_neural", "fit_means"):
+    for name in ("fit_bias_checked", "fit_mixture_checked", "fit_als", "fit_neural", "fit_means_checked"):
         def counting(*args, _fit=getattr(experiment, name), _name=name, **kwargs):
             called.add(_name)
             return _fit(*args, **kwargs)

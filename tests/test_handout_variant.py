@@ -12,7 +12,7 @@ import pytest
 from cfgmm_lib import em, init, plot, rmse
 from cfgmm_lib.checkpoints import agrees_to_printed
 from cfgmm_lib.compare import match_components, reorder
-from cfgmm_lib.data import _parse_block, synthetic
+from cfgmm_lib.data import parse_printed, synthetic
 
 
 def handout_loop(X, mixture):
@@ -63,8 +63,8 @@ def test_the_handouts_printed_test_case(course):
     steps = em.history(X, init(X, 4, 0)[0])
     assert steps[1].ll == pytest.approx(-103.43699945, abs=5e-9)  # printed to 8 decimals
     last = steps[-1].estep_mixture
-    assert agrees_to_printed(last.var, _parse_block("[0.25 0.25 0.44965163 0.2792997 ]"))
-    assert not agrees_to_printed(steps[-1].mixture.var, _parse_block("[0.25 0.25 0.44965163 0.2792997 ]"))
+    assert agrees_to_printed(last.var, parse_printed("[0.25 0.25 0.44965163 0.2792997 ]"))
+    assert not agrees_to_printed(steps[-1].mixture.var, parse_printed("[0.25 0.25 0.44965163 0.2792997 ]"))
     assert rmse(em.fill_matrix(X, last), gold) == pytest.approx(0.31517185088634886, rel=1e-12)
     assert rmse(em.fill_matrix(X, steps[-1].mixture), gold) == pytest.approx(0.3152301205749675, rel=1e-12)
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cfgmm_lib.common import NotConvergedWarning
 from cfgmm_lib.imaging import figures as fg
 from cfgmm_lib.imaging import full_em, synthetic, vlbi
 from cfgmm_lib.imaging.reconstruct import HANDOUT_GAMMAS, Imager
+
+
+def _short_fit(fit):
+    """A fit cut short on purpose (a few iterations are enough here): it says so, with the package's warning."""
+    with pytest.warns(NotConvergedWarning):
+        return fit()
 
 
 def test_step_slider_shows_each_step():
@@ -53,7 +60,7 @@ def test_array_slider_caches_each_array():
 
 def test_components_and_gallery_figures_draw():
     rng = np.random.default_rng(0)
-    fit = full_em.fit(rng.normal(size=(200, 64)), 3, seed=0, max_iter=2)
+    fit = _short_fit(lambda: full_em.fit(rng.normal(size=(200, 64)), 3, seed=0, max_iter=2))
     fig = fg.components_figure(fit.mixture, "test")
     assert len(fig.axes) == 4 * 3
     truths = synthetic.black_holes([1, 2])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from cfgmm_lib.common import ComponentCollapse
+from cfgmm_lib.common import MAX_ITER, ComponentCollapse, NotConvergedWarning, RunResult
 from cfgmm_lib.imaging import full_em
 from cfgmm_lib.imaging.full_em import FullMixture
 
@@ -89,7 +89,24 @@ def test_run_never_decreases_the_likelihood_and_stops_by_the_handouts_rule():
     mixture, post, ll = full_em.run(X, full_em.init(X, 3, seed=2)[0])
     assert ll == result.lls[-1]
     np.testing.assert_array_equal(mixture.cov, result.mixture.cov)
-    assert len(full_em.fit(X, 3, seed=2, max_iter=2).lls) == 2
+    assert result.converged and result.n_iter == len(result.lls)
+    with pytest.warns(NotConvergedWarning, match="full_em.fit stopped after max_iter = 2"):
+        short = full_em.fit(X, 3, seed=2, max_iter=2)
+    assert len(short.lls) == 2 and short.n_iter == 2 and not short.converged
+
+
+def test_run_is_on_the_one_loop_engine_and_warns_at_its_cap_as_em_run_does():
+    X = _data(n=300, d=3, seed=5)
+    start, post = full_em.init(X, 3, seed=2)
+    with pytest.warns(NotConvergedWarning, match="full_em.run stopped after max_iter = 2") as caught:
+        result = full_em.run(X, start, post, max_iter=2)
+    assert caught[0].filename == __file__  # the warning points at the caller, as em.run's does
+    assert isinstance(result, RunResult) and result.n_iter == 2 and not result.converged
+    mixture, post2, ll = result  # unpacks as the handout's triple
+    assert isinstance(mixture, FullMixture) and post2.shape == (300, 3) and np.isfinite(ll)
+    assert result.estep_mixture is not None
+    full = full_em.run(X, start)
+    assert full.converged and full.n_iter > 2 and full_em.run.__kwdefaults__["max_iter"] == MAX_ITER
 
 
 def test_inputs_are_not_mutated():
@@ -109,7 +126,7 @@ def test_inputs_are_not_mutated():
 @pytest.mark.parametrize("bad, match", [
     (lambda m: FullMixture(m.mu, m.cov[:, :2, :2], m.p), "mixture.cov must have shape"),
     (lambda m: FullMixture(m.mu[:, :2], m.cov, m.p), "mixture.mu must have shape"),
-    (lambda m: FullMixture(m.mu, m.cov, m.p * 2), "mixture.p must be"),
+    (lambda m: FullMixture(m.mu, m.cov, m.p * 2), "mixture.p must"),
     (lambda m: FullMixture(m.mu, -m.cov, m.p), r"mixture.cov\[0\] is not positive definite"),
     (lambda m: FullMixture(m.mu, m.cov + np.triu(np.ones_like(m.cov[0]), 1), m.p), "symmetric"),
     (lambda m: (m.mu, m.cov), "FullMixture"),
@@ -126,10 +143,16 @@ def test_bad_arguments_get_clear_errors():
     mixture, post = full_em.init(X, 2, seed=0)
     with pytest.raises(ValueError, match="reg_covar"):
         full_em.mstep(X, post, reg_covar=-1.0)
-    with pytest.raises(ValueError, match="post must have one row"):
+    with pytest.raises(ValueError, match=r"post must have shape \(n, K\)"):
         full_em.mstep(X, post[:10])
-    with pytest.raises(ValueError, match="post must be non-negative"):
+    with pytest.raises(ValueError, match="post's rows must each sum to 1"):
         full_em.mstep(X, post * 3)
+    with pytest.raises(ValueError, match="post must be non-negative"):
+        full_em.mstep(X, np.where(np.arange(2) == 0, 1.5, -0.5) * np.ones((40, 1)))
+    with pytest.raises(TypeError, match="max_iter must be an integer, got the bool True"):
+        full_em.fit(X, 2, max_iter=True)  # the one scalar checker: as em.run says it
+    with pytest.raises(TypeError, match="reg_covar must be a real number"):
+        full_em.run(X, mixture, reg_covar="1e-6")
     with pytest.raises(ValueError, match="max_iter"):
         full_em.fit(X, 2, max_iter=0)
     with pytest.raises(ValueError, match="K must satisfy"):

@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cfgmm_lib.common import NotConvergedWarning
 from cfgmm_lib.imaging import full_em, patches, synthetic, vlbi
 from cfgmm_lib.imaging.full_em import FullMixture
 from cfgmm_lib.imaging.reconstruct import Imager, choose_weight, wiener
 from cfgmm_lib.imaging.scores import nrmse, nxcorr
 from cfgmm_lib.imaging.solvers import Ridge, Smooth, path_laplacian
+
+
+def _short_fit(fit):
+    """A fit cut short on purpose (a few iterations are enough here): it says so, with the package's warning."""
+    with pytest.warns(NotConvergedWarning):
+        return fit()
 
 
 def _prior(K=3, d=4, seed=0):
@@ -85,7 +92,7 @@ def small_problem():
 def test_reconstructions_run_and_hqs_uses_its_prior(small_problem):
     im, truths, ys = small_problem
     X = patches.remove_dc(np.concatenate([patches.extract(t) for t in synthetic.black_holes(range(5))]))[0]
-    prior = full_em.fit(X[::4], 5, seed=0, max_iter=10).mixture
+    prior = _short_fit(lambda: full_em.fit(X[::4], 5, seed=0, max_iter=10)).mixture
     dirty, tik, tsv = im.dirty(ys[0]), im.tikhonov(ys[0], 1e-2), im.tsv(ys[0], 1e-1)
     hqs, start, steps = im.hqs(ys[0], prior, 1e-4 * im.g * 64, steps=True)
     assert len(steps) == 9 and start.shape == (64, 64) and all(a.shape == (64, 64) for a in (dirty, tik, tsv, hqs))
@@ -100,7 +107,7 @@ def test_a_stack_of_measurements_gives_each_images_own_reconstruction(small_prob
     the stack's solves are matrix products, one image's are matrix-vector products)."""
     im, truths, ys = small_problem
     X = patches.remove_dc(np.concatenate([patches.extract(t) for t in synthetic.black_holes(range(5))]))[0]
-    prior = full_em.fit(X[::4], 5, seed=0, max_iter=10).mixture
+    prior = _short_fit(lambda: full_em.fit(X[::4], 5, seed=0, max_iter=10)).mixture
     Y = np.stack(ys)
     Y_before = Y.copy()
     beta = 1e-4 * im.g * 64
@@ -118,10 +125,10 @@ def test_a_stack_of_measurements_gives_each_images_own_reconstruction(small_prob
     W, R = rng.normal(size=(10, 36)), rng.normal(size=(4, 36))
     np.testing.assert_allclose(Ridge(W).solve(R, 0.5) @ (W.T @ W + 0.5 * np.eye(36)), R, rtol=1e-8, atol=1e-10)
     # the patches of a stack are each image's patches, one image after another, and back
-    from cfgmm_lib.imaging.patches import _aggregate, _extract
+    from cfgmm_lib.imaging.patches import aggregate_checked, extract_checked
     imgs = rng.random((3, 12, 10))
-    np.testing.assert_array_equal(_extract(imgs, 4, 2), np.concatenate([patches.extract(x, 4, 2) for x in imgs]))
-    np.testing.assert_array_equal(_aggregate(_extract(imgs, 4, 2), (12, 10), 4, 2), 4 * imgs)
+    np.testing.assert_array_equal(extract_checked(imgs, 4, 2), np.concatenate([patches.extract(x, 4, 2) for x in imgs]))
+    np.testing.assert_array_equal(aggregate_checked(extract_checked(imgs, 4, 2), (12, 10), 4, 2), 4 * imgs)
 
 
 def test_bad_reconstruction_inputs(small_problem):

@@ -323,7 +323,7 @@ def test_observed_mask_accepts_0_1_integers_and_refuses_other_values():
 
 
 def test_a_0_1_integer_mask_is_the_bool_mask_everywhere():
-    from cfgmm_lib.common import observed_mask
+    from cfgmm_lib.core.validation import observed_mask
     from cfgmm_lib.evaluation import fit_bias
 
     X = np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 4.0]])

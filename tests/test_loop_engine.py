@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from cfgmm_lib import common, em, init, kmeans, naive_em
-from cfgmm_lib.common import Loop, NotConvergedWarning, RunResult, handout_cost_rule, handout_ll_rule
+from cfgmm_lib.common import NotConvergedWarning, RunResult
+from cfgmm_lib.core import loop as engine
+from cfgmm_lib.core.loop import Loop, handout_cost_rule, handout_ll_rule
 from cfgmm_lib.data import synthetic
 from cfgmm_lib.sweep import sweep
 
@@ -149,12 +151,12 @@ def test_pickled_run_result_keeps_the_estep_mixture():
 def test_em_iterations_is_em_run_on_the_public_steps_and_honours_its_cap():
     mixture, _ = init(RATINGS, 4, 0)
     estep, mstep = (lambda m: em.estep(RATINGS, m)), (lambda post, m: em.mstep(RATINGS, post, m))
-    its = list(common.em_iterations(estep, mstep, mixture))  # mstep gets the mixture of the E-step
+    its = list(engine.em_iterations(estep, mstep, mixture))  # mstep gets the mixture of the E-step
     result = em.run(RATINGS, mixture)
     assert len(its) == result.n_iter and its[-1][1] == result[2]
     np.testing.assert_array_equal(its[-1][2].mu, result.mixture.mu)
     with pytest.warns(NotConvergedWarning, match=r"^em_iterations stopped after max_iter = 2 ") as record:
-        assert len(list(common.em_iterations(estep, mstep, mixture, max_iter=2))) == 2
+        assert len(list(engine.em_iterations(estep, mstep, mixture, max_iter=2))) == 2
     assert record[0].filename == __file__
 
 

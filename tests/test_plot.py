@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from cfgmm_lib import init, plot
-from cfgmm_lib.common import COURSE_COLORS, component_colors
+from cfgmm_lib.common import COURSE_COLORS
+from cfgmm_lib.plotting import component_colors
 from cfgmm_lib.data import synthetic
 from cfgmm_lib.naive_em import run
 

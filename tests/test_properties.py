@@ -230,7 +230,7 @@ def test_results_do_not_alias_inputs(rng):
 def test_log_normalize_equals_scipy_logsumexp(n, K, seed, scale):
     from scipy.special import logsumexp
 
-    from cfgmm_lib.common import log_normalize
+    from cfgmm_lib.core.logdomain import log_normalize
 
     f = np.random.default_rng(seed).normal(size=(n, K)) * scale
     post, ll = log_normalize(f.copy())

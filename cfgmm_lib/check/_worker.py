@@ -7,17 +7,17 @@ printing goes to this process's stdout, which ``folder`` discards.
 
 from __future__ import annotations
 
+import importlib
+import json
 import sys
+import traceback
 
-sys.dont_write_bytecode = True
+from .core import STEPS, Verdict, run_check
+
+sys.dont_write_bytecode = True  # the learner's modules, imported below, leave no __pycache__ in their folder
 
 
 def _verdict(step: str):
-    import importlib
-    import traceback
-
-    from .core import STEPS, Verdict, run_check
-
     spec = STEPS[step]
     try:
         module = importlib.import_module(spec.file[:-3])
@@ -34,8 +34,6 @@ def _verdict(step: str):
 
 
 def main(work: str, result: str, *steps: str) -> int:
-    import json
-
     sys.path.insert(0, work)
     for step in steps:
         line = json.dumps(_verdict(step).to_dict())

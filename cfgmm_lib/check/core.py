@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .. import common, em, kmeans, naive_em
+from ..core.validation import check_scalar
 from . import cases as _cases
 from .mistakes import MISTAKES, VARIANTS
 
@@ -338,7 +339,7 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     if isinstance(timeout, (float, np.floating)) and timeout == np.inf:  # no limit
         timeout = None
     if timeout is not None:
-        timeout = common.check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
+        timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
     if not callable(fn):
         return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
     if (timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()

@@ -27,7 +27,7 @@ from .installer import MAX_FILE_BYTES, MAX_MEMBERS, MAX_TOTAL_BYTES, install
 from .readers import load, read_matrix
 from .registry import (COURSE_FILES, ENV_DIR, ENV_FORCE_STANDIN, ENV_REQUIRE, HOW_TO_INSTALL, PROJECT_DATA,
                        CourseDataMissing, CourseFile, DataFileError, data_dirs, find, sha256_of)
-from .solutions import Printed, _parse_block, parse_printed, parse_solutions
+from .solutions import Printed, parse_printed, parse_solutions
 from .standins import StandinWarning, load_or_standin, require_course_data, synthetic, using_standins
 
 __all__ = [

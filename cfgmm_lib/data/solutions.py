@@ -90,5 +90,3 @@ def parse_solutions(text: str) -> dict:
     return out
 
 
-#: The former private name, still imported by some callers.
-_parse_block = parse_printed

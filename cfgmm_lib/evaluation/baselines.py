@@ -10,19 +10,25 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import issparse
 
-from ..common import check_matrix, check_scalar, observed_mask
+from ..core.validation import check_data, check_fillable, check_scalar, observed_mask
 from ..scale import heldout as sparse_heldout
-from ..scale.sparse import check_fillable
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
-           "BiasModel", "fit_bias"]
+           "BiasModel", "fit_bias", "fit_means_checked", "fit_bias_checked"]
 
 
 def _means(X, mask, axis):
+    X = check_data(X)
     if issparse(X):  # stored entries = observed (notebook 07)
-        return sparse_heldout.means(X, mask, axis)
-    X = check_matrix(X)
-    mask = observed_mask(X, mask)
+        sparse_heldout.no_mask(mask)
+        return _means_checked(X, None, axis)
+    return _means_checked(X, observed_mask(X, mask), axis)
+
+
+def _means_checked(X, mask, axis):
+    """Per-row (axis=1) or per-column (axis=0) means of the observed ratings, the global mean, X's shape."""
+    if issparse(X):
+        return sparse_heldout.means(X, axis)
     if not mask.any():
         raise ValueError("the matrix has no observed entry")
     total = np.where(mask, X, 0.0).sum(axis=axis)
@@ -97,6 +103,12 @@ def fit_means(X, kind: str, mask=None) -> MeanModel:
     return MeanModel(kind, np.array(glob) if kind == "global" else means)
 
 
+def fit_means_checked(X, M, kind: str) -> MeanModel:
+    """``fit_means`` on checked arguments (``M``: the bool mask of observed entries; None for a sparse X)."""
+    means, glob, _ = _means_checked(X, M, axis=1 if kind == "user" else 0)
+    return MeanModel(kind, np.array(glob) if kind == "global" else means)
+
+
 @dataclass
 class BiasModel:
     """``mu + b_user[u] + b_movie[i]``: the regularised bias baseline."""
@@ -135,14 +147,17 @@ def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20
     reg_user = check_scalar(reg_user, "reg_user", low=0.0)
     reg_movie = check_scalar(reg_movie, "reg_movie", low=0.0)
     iters = check_scalar(iters, "iters", int, low=1)
+    X = check_data(X)
     if issparse(X):  # stored entries = observed (notebook 07)
-        return _bias_from_sums(*sparse_heldout.bias_sums(X, mask), reg_user, reg_movie, iters)
-    X = check_matrix(X)
-    return _fit_bias(X, observed_mask(X, mask), reg_user, reg_movie, iters)
+        sparse_heldout.no_mask(mask)
+        return fit_bias_checked(X, None, reg_user, reg_movie, iters)
+    return fit_bias_checked(X, observed_mask(X, mask), reg_user, reg_movie, iters)
 
 
-def _fit_bias(X: np.ndarray, M: np.ndarray, reg_user: float, reg_movie: float, iters: int = 20) -> BiasModel:
-    """``fit_bias`` on checked arguments (``M``: the bool mask of observed entries)."""
+def fit_bias_checked(X, M, reg_user: float, reg_movie: float, iters: int = 20) -> BiasModel:
+    """``fit_bias`` on checked arguments (``M``: the bool mask of observed entries; None for a sparse X)."""
+    if issparse(X):
+        return _bias_from_sums(*sparse_heldout.bias_sums(X), reg_user, reg_movie, iters)
     if not M.any():
         raise ValueError("X has no observed entry: nothing to fit")
     Mf = M.astype(float)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common import check_K, check_matrix, check_scalar, check_seed
+from .. import data
+from ..core.model_checks import check_K
+from ..core.validation import check_list, check_matrix, check_scalar, check_seed
 from ..factorization import fit_als, fit_neural
-from ..sweep import _check_list
-from .baselines import _fit_bias, fit_means
-from .metrics import _check_fraction, _holdout_split, score
-from .mixtures import _fit_mixture
+from .baselines import fit_bias_checked, fit_means_checked
+from .metrics import check_fraction, holdout_split_checked, score
+from .mixtures import fit_mixture_checked
 
 __all__ = ["MODELS", "OPTIONAL_MODELS", "GRID", "evaluate", "format_table", "main"]
 
@@ -51,12 +52,12 @@ def _check_grid(grid, n: int) -> dict:
         raise ValueError(f"grid has unknown keys {sorted(unknown)}; it may override {sorted(GRID)}")
     grid = {**GRID, **(grid or {})}
     out = {
-        "bias_reg": _check_list(grid["bias_reg"], "grid['bias_reg']",
+        "bias_reg": check_list(grid["bias_reg"], "grid['bias_reg']",
                                 lambda r: check_scalar(r, "grid['bias_reg'] value", low=0.0)),
-        "K": _check_list(grid["K"], "grid['K']", lambda K: check_K(K, n)),
+        "K": check_list(grid["K"], "grid['K']", lambda K: check_K(K, n)),
     }
     pairs = []
-    for i, pair in enumerate(_check_list(grid["rank_reg"], "grid['rank_reg']", lambda x: x)):
+    for i, pair in enumerate(check_list(grid["rank_reg"], "grid['rank_reg']", lambda x: x)):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise TypeError(f"grid['rank_reg'] must hold (rank, reg) pairs, got {pair!r}")
         pairs.append((check_scalar(pair[0], f"grid['rank_reg'][{i}]'s rank", int, low=1),
@@ -121,14 +122,15 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         raise ValueError(f"unknown models {sorted(unknown)}; choose from {MODELS + OPTIONAL_MODELS}")
     if not models:
         raise ValueError(f"models is empty; choose from {MODELS}")
-    fraction = _check_fraction(fraction)
+    fraction = check_fraction(fraction)
     seed = check_seed(seed)
-    seeds = _check_list(seeds, "seeds", check_seed)
+    seeds = check_list(seeds, "seeds", check_seed)
     grid = _check_grid(grid, X.shape[0])
-    X_train, rows, cols, ratings = _holdout_split(X, fraction, seed)
-    X_fit, vrows, vcols, vratings = _holdout_split(X_train, fraction, seed + 1)
+    X_train, rows, cols, ratings = holdout_split_checked(X, fraction, seed)
+    X_fit, vrows, vcols, vratings = holdout_split_checked(X_train, fraction, seed + 1)
     val = (vrows, vcols, vratings)
-    out = {"fraction": fraction, "seed": seed, "n_train": int((X_train != 0).sum()), "n_test": int(len(ratings)),
+    M_train, M_fit = X_train != 0, X_fit != 0
+    out = {"fraction": fraction, "seed": seed, "n_train": int(M_train.sum()), "n_test": int(len(ratings)),
            "rmse": {}, "mae": {}, "choices": {}, "validation": {}, "validation_rmse": {}, "seconds": {}}
     fitted, candidates = {}, {}
 
@@ -157,16 +159,16 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
                    f"{out['n_test']} hidden")
     for kind in ("global", "user", "movie"):
         if f"{kind}_mean" in models:
-            model, t = timed(fit_means, X_train, kind)
+            model, t = timed(fit_means_checked, X_train, M_train, kind)
             record(f"{kind}_mean", model, 0.0, t)
 
     bias = None
     if {"bias_baseline", "bias_aware_mixture"} & set(models):
         t0 = time.perf_counter()
-        scores = {str(r): val_rmse(_fit_bias(X_fit, X_fit != 0, r, r)) for r in grid["bias_reg"]}
+        scores = {str(r): val_rmse(fit_bias_checked(X_fit, M_fit, r, r)) for r in grid["bias_reg"]}
         reg = float(min(scores, key=scores.get))
         t_select = time.perf_counter() - t0
-        bias, t = timed(_fit_bias, X_train, X_train != 0, reg, reg)
+        bias, t = timed(fit_bias_checked, X_train, M_train, reg, reg)
         if "bias_baseline" in models:
             record("bias_baseline", bias, t_select, t, {"reg": reg}, scores)
 
@@ -174,15 +176,15 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         if name not in models:
             continue
         t0 = time.perf_counter()
-        fit_offset = _fit_bias(X_fit, X_fit != 0, reg, reg) if name == "bias_aware_mixture" else None
+        fit_offset = fit_bias_checked(X_fit, M_fit, reg, reg) if name == "bias_aware_mixture" else None
         scores, kept = {}, candidates.setdefault(name, {})
         for K in grid["K"]:
-            kept[str(K)] = _fit_mixture(X_fit, X_fit != 0, K, seeds, fit_offset)
+            kept[str(K)] = fit_mixture_checked(X_fit, M_fit, K, seeds, fit_offset)
             scores[str(K)] = val_rmse(kept[str(K)])
             _log(progress, f"    {name} K = {K}: validation RMSE {scores[str(K)]:.4f}")
         K = int(min(scores, key=scores.get))
         t_select = time.perf_counter() - t0
-        model, t = timed(_fit_mixture, X_train, X_train != 0, K, seeds, bias if name == "bias_aware_mixture" else None)
+        model, t = timed(fit_mixture_checked, X_train, M_train, K, seeds, bias if name == "bias_aware_mixture" else None)
         record(name, model, t_select, t, {"K": K, "seed": model.seed}, scores)
 
     rank = reg_mf = None
@@ -244,15 +246,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     # everything that can be checked is checked before the (long) fit
     try:
-        _check_fraction(args.fraction)
+        check_fraction(args.fraction)
         check_seed(args.seed, "--seed")
         if args.json:
             _check_output(Path(args.json))
     except (TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from .. import data
-
     X, standin = data.load_or_standin("netflix_incomplete")
     if standin:
         print("*** SYNTHETIC STAND-IN DATA: the course files are not installed (see data/README.md) ***",

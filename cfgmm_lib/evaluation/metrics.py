@@ -8,9 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import issparse
 
-from ..common import check_matrix, check_scalar, check_seed, check_values
+from ..core.validation import check_data, check_matrix, check_scalar, check_seed, check_values
 from ..scale import heldout as sparse_heldout
-from ..scale.sparse import check_sparse
 
 __all__ = ["rmse_on", "mae_on", "rating_shares", "holdout_split", "score"]
 
@@ -96,12 +95,12 @@ def holdout_split(X, fraction: float = 0.1, seed: int = 0):
     ratings : array of shape (m,)
         Their true ratings.
     """
-    if issparse(X):  # stored entries = observed, in the row-major order of np.nonzero (notebook 07)
-        return _holdout_split(check_sparse(X), _check_fraction(fraction), check_seed(seed))
-    return _holdout_split(check_matrix(X), _check_fraction(fraction), check_seed(seed))
+    # a sparse X: its stored entries are the observed ones, in the row-major order of np.nonzero (notebook 07)
+    return holdout_split_checked(check_data(X), check_fraction(fraction), check_seed(seed))
 
 
-def _check_fraction(fraction) -> float:
+def check_fraction(fraction) -> float:
+    """The share of observed ratings to hide: a number strictly between 0 and 1."""
     if isinstance(fraction, (float, np.floating)) and np.isnan(fraction):
         f = float("nan")
     else:
@@ -111,8 +110,8 @@ def _check_fraction(fraction) -> float:
     return f
 
 
-def _holdout_split(X, f: float, seed: int):
-    """``holdout_split`` on checked arguments (a dense array, or a checked sparse matrix)."""
+def holdout_split_checked(X, f: float, seed: int):
+    """``holdout_split`` on checked arguments (a dense array, or a checked sparse matrix); ``evaluate`` calls it."""
     sparse = issparse(X)
     if sparse:
         total = X.nnz

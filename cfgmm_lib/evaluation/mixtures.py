@@ -12,13 +12,16 @@ from scipy.sparse import issparse
 from scipy.special import logsumexp
 
 from .. import em
-from ..common import GaussianMixture, check_K, check_matrix, check_entries, check_seed, check_step_args, observed_mask
+from ..core.loop import MAX_ITER
+from ..core.mixture import GaussianMixture
+from ..core.model_checks import check_K, check_step_args
+from ..core.observed import observe, posterior_mean
+from ..core.validation import check_data, check_entries, check_list, check_min_variance, check_seed, observed_mask
 from ..scale import heldout as sparse_heldout
-from ..scale.sparse import check_sparse
-from ..sweep import _check_list, _prepare, _sweep
+from ..sweep import sweep_checked
 from .baselines import BiasModel
 
-__all__ = ["MixtureModel", "fit_mixture", "heldout_log_likelihood"]
+__all__ = ["MixtureModel", "fit_mixture", "fit_mixture_checked", "heldout_log_likelihood"]
 
 
 @dataclass
@@ -46,7 +49,7 @@ class MixtureModel:
 
     def predict(self, rows, cols) -> np.ndarray:
         rows, cols = np.asarray(rows), np.asarray(cols)
-        pred = np.einsum("kj,jk->k", self.post[rows], self.mixture.mu[:, cols])
+        pred = posterior_mean(self.post, self.mixture.mu, rows, cols)
         return pred + (self.offset.predict(rows, cols) if self.offset is not None else 0.0)
 
 
@@ -71,34 +74,38 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
     -------
     MixtureModel
     """
+    X = check_data(X)
     if issparse(X):  # stored entries = observed; the residuals stay sparse (notebook 07)
-        X, M = check_sparse(X), None
-        if mask is not None:
-            raise ValueError("mask= is for a dense X; in a sparse X the stored entries are the observed ratings")
+        sparse_heldout.no_mask(mask)
+        M = None
     else:
-        X = check_matrix(X)
         M = observed_mask(X, mask)
     K = check_K(K, X.shape[0])
-    seeds = _check_list(seeds, "seeds", check_seed)
+    seeds = check_list(seeds, "seeds", check_seed)
+    min_variance = check_min_variance(min_variance)
     if offset is not None and not isinstance(offset, BiasModel):
         raise TypeError(f"offset must be a BiasModel (from fit_bias) or None, got {type(offset).__name__}")
     if offset is not None and (offset.b_user.shape, offset.b_movie.shape) != ((X.shape[0],), (X.shape[1],)):
         raise ValueError(f"offset was fitted on a matrix of another shape than X {X.shape}")
-    return _fit_mixture(X, M, K, seeds, offset, min_variance)
+    return fit_mixture_checked(X, M, K, seeds, offset, min_variance)
 
 
-def _fit_mixture(X: np.ndarray, M: np.ndarray, K: int, seeds: list, offset: BiasModel | None,
-                 min_variance=em.MIN_VARIANCE) -> MixtureModel:
-    """``fit_mixture`` on checked arguments: the restarts are ``sweep``'s (``M`` is None for a sparse X)."""
+def fit_mixture_checked(X, M, K: int, seeds: list, offset: BiasModel | None,
+                        min_variance: float = em.MIN_VARIANCE) -> MixtureModel:
+    """``fit_mixture`` on checked arguments (``M``: the bool mask of observed entries; None for a sparse X).
+
+    The restarts are ``sweep``'s; the observed-data view is built once, for every seed and for the
+    final E-step. ``evaluate`` calls this.
+    """
     if issparse(X):
-        data = sparse_heldout.residuals(X, offset, None)
+        data = sparse_heldout.residuals(X, offset)
     else:
         data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
-    run = _prepare("em", data, {"mask": M, "min_variance": min_variance})
-    fit = _sweep(data, [K], seeds, "em", run).best(K)
+    obs = observe(data, M)
+    fit = sweep_checked(data, [K], seeds, "em", lambda m: em.run_checked(obs, m, min_variance, MAX_ITER)).best(K)
     # the *refreshed* posteriors, those of the returned mixture, are what predicts (not the handout's
     # post, which belongs to the mixture one M-step earlier)
-    post, _ = em._estep(em._observe(data, M), fit.mixture)
+    post, _ = em.estep_checked(obs, fit.mixture)
     return MixtureModel(fit.mixture, post, fit.score, fit.seed, offset)
 
 
@@ -114,7 +121,7 @@ def heldout_log_likelihood(X_train, mixture: GaussianMixture, rows, cols, rating
     float
     """
     X_train, mixture, _ = check_step_args(X_train, mixture, sparse=True)
-    post, _ = em._estep(em._observe(X_train, mask), mixture)
+    post, _ = em.estep_checked(observe(X_train, mask), mixture)
     rows, cols, y = check_entries(rows, cols, ratings, X_train.shape)
     mu, var = mixture.mu, mixture.var
     # log N(r; mu[j, i], var[j]) for every held-out entry and component: (m, K)

@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..widgets import Explorer
+from .scores import nxcorr
 from .synthetic import FOV_UAS
 from .vlbi import SEFD, STATIONS
 
@@ -223,8 +225,6 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
     """
     import ipywidgets as widgets
 
-    from ..widgets import Explorer
-
     sliders = {
         "hours": _int_slider("hours", 1, 24, hours),
         "stations": widgets.SelectMultiple(options=list(stations), value=tuple(stations), description="stations",
@@ -245,8 +245,6 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
             return fig
         y = observe(imager, cov)
         for ax, (name, f) in zip(axes[1:], reconstruct.items()):
-            from .scores import nxcorr
-
             img = f(imager, y)
             own = name.startswith("dirty")  # its peak is far below the truth's: shown on its own scale
             image_panel(ax, np.clip(img, 0, None), f"{name}{' (own scale)' if own else ''}: nxcorr {nxcorr(img, truth):.2f}",
@@ -258,9 +256,6 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
 
 def hqs_step_explorer(truth, history, gammas, start):
     """A slider over HQS's steps: the image after each gamma, beside the truth."""
-    from ..widgets import Explorer
-    from .scores import nxcorr
-
     def draw(step):
         fig = _figure(8, 4.2)
         a, b = fig.subplots(1, 2)
@@ -279,9 +274,6 @@ def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, se
 
     ``fit_prior(K, seed) -> FullMixture``; ``reconstruct(prior) -> image``.
     """
-    from ..widgets import Explorer
-    from .scores import nxcorr
-
     def draw(K, seed):
         prior = fit_prior(K, seed)
         img = reconstruct(prior)

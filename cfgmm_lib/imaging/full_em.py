@@ -23,90 +23,46 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from ..common import ComponentCollapse, check_K, check_matrix, em_iterations, init as spherical_init, log_normalize
+from ..core.initial import initial_mixture
+from ..core.logdomain import log_normalize
+from ..core.loop import MAX_ITER, Loop, RunResult, handout_ll_rule
+from ..core.mixture import ComponentCollapse, FullMixture
+from ..core.model_checks import check_full_mixture, check_K, check_post, cholesky
+from ..core.validation import check_matrix, check_max_iter, check_scalar, check_seed
 
-__all__ = ["FullMixture", "init", "log_joint", "estep", "mstep", "run", "fit", "Fit", "REG_COVAR"]
+__all__ = ["FullMixture", "init", "log_joint", "estep", "mstep", "run", "fit", "Fit", "REG_COVAR", "check_full_mixture"]
 
 #: Default covariance floor added to each covariance's diagonal (scikit-learn's default).
 REG_COVAR = 1e-6
 
 
-class FullMixture(NamedTuple):
-    """A mixture of Gaussians with full covariances.
+class Fit(NamedTuple):
+    """What ``fit`` returns: the mixture, the last E-step's posteriors, every E-step's log-likelihood.
 
     Attributes
     ----------
-    mu : ndarray of shape (K, d)
-        Component means.
-    cov : ndarray of shape (K, d, d)
-        Component covariances ``Lambda_c``, symmetric positive definite.
-    p : ndarray of shape (K,)
-        Mixing weights ``pi_c``; they sum to 1.
+    mixture : FullMixture
+        After the last M-step.
+    post : array of shape (n, K)
+        From the last E-step.
+    lls : array of shape (n_iter,)
+        Every E-step's log-likelihood, in order.
+    n_iter : int
+        Iterations run.
+    converged : bool
+        True when the handout's rule ended the run, False when ``max_iter`` did (a
+        ``NotConvergedWarning`` was then issued).
     """
-
-    mu: np.ndarray
-    cov: np.ndarray
-    p: np.ndarray
-
-
-class Fit(NamedTuple):
-    """What ``fit`` returns: the mixture, the last E-step's posteriors and every E-step's log-likelihood."""
 
     mixture: FullMixture
     post: np.ndarray
     lls: np.ndarray
+    n_iter: int
+    converged: bool
 
 
 def _check_reg_covar(reg_covar) -> float:
-    if isinstance(reg_covar, bool) or not isinstance(reg_covar, (int, float, np.integer, np.floating)):
-        raise TypeError(f"reg_covar must be a number, got {reg_covar!r}")
-    if not (np.isfinite(reg_covar) and reg_covar >= 0):
-        raise ValueError(f"reg_covar must be finite and >= 0, got {reg_covar!r}")
-    return float(reg_covar)
-
-
-def _check_max_iter(max_iter) -> int | None:
-    if max_iter is None:
-        return None
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer or None, got {max_iter!r}")
-    return int(max_iter)
-
-
-def check_full_mixture(mixture, d: int) -> FullMixture:
-    """Check a ``FullMixture`` against data of dimension ``d``: shapes, weights, symmetric positive definite covariances."""
-    if not isinstance(mixture, tuple) or len(mixture) != 3:
-        raise TypeError(f"mixture must be a FullMixture(mu, cov, p), got {type(mixture).__name__}")
-    mu, cov, p = (np.asarray(a, dtype=np.float64) for a in mixture)
-    if mu.ndim != 2 or mu.shape[1] != d:
-        raise ValueError(f"mixture.mu must have shape (K, d) with d = {d}, got {mu.shape}")
-    K = mu.shape[0]
-    if cov.shape != (K, d, d):
-        raise ValueError(f"mixture.cov must have shape (K, d, d) = {(K, d, d)}, got {cov.shape}")
-    if p.shape != (K,):
-        raise ValueError(f"mixture.p must have shape (K,) = ({K},), got {p.shape}")
-    for name, a in (("mu", mu), ("cov", cov), ("p", p)):
-        if not np.isfinite(a).all():
-            raise ValueError(f"mixture.{name} contains NaN or inf")
-    if (p < 0).any() or not np.isclose(p.sum(), 1.0, rtol=0, atol=1e-8):
-        raise ValueError(f"mixture.p must be non-negative weights summing to 1, got sum {p.sum()!r}")
-    if not np.allclose(cov, cov.transpose(0, 2, 1), rtol=1e-10, atol=1e-12 * np.abs(cov).max()):
-        raise ValueError("mixture.cov must be symmetric")
-    _cholesky(cov)  # raises when not positive definite
-    return FullMixture(mu, cov, p)
-
-
-def _cholesky(cov: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factors of (K, d, d) covariances; a clear error names the first that is not positive definite."""
-    try:
-        return np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        for c in range(cov.shape[0]):
-            try:
-                np.linalg.cholesky(cov[c])
-            except np.linalg.LinAlgError:
-                raise ValueError(f"mixture.cov[{c}] is not positive definite (use a covariance floor reg_covar > 0)") from None
-        raise
+    return check_scalar(reg_covar, "reg_covar", float, low=0.0)
 
 
 def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -118,10 +74,11 @@ def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
     return solve_triangular(L, B, lower=True, check_finite=False, overwrite_b=True)
 
 
-def _log_joint(X: np.ndarray, mixture: FullMixture) -> np.ndarray:
+def log_joint_checked(X: np.ndarray, mixture: FullMixture) -> np.ndarray:
+    """``log_joint`` on checked arguments (``estep_checked`` and ``reconstruct.wiener`` call it)."""
     mu, cov, p = mixture
     n, d = X.shape
-    L = _cholesky(cov)
+    L = cholesky(cov)
     log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)  # (K,)
     f = np.empty((n, mu.shape[0]))
     for c in range(mu.shape[0]):  # a loop over components; each is vectorised over all n samples
@@ -146,11 +103,12 @@ def log_joint(X, mixture: FullMixture) -> np.ndarray:
     array of shape (n, K)
     """
     X = check_matrix(X)
-    return _log_joint(X, check_full_mixture(mixture, X.shape[1]))
+    return log_joint_checked(X, check_full_mixture(mixture, X.shape[1]))
 
 
-def _estep(X: np.ndarray, mixture: FullMixture) -> tuple[np.ndarray, float]:
-    return log_normalize(_log_joint(X, mixture))
+def estep_checked(X: np.ndarray, mixture: FullMixture) -> tuple[np.ndarray, float]:
+    """``estep`` on checked arguments (the benchmark and ``run`` call it)."""
+    return log_normalize(log_joint_checked(X, mixture))
 
 
 def estep(X, mixture: FullMixture) -> tuple[np.ndarray, float]:
@@ -169,10 +127,11 @@ def estep(X, mixture: FullMixture) -> tuple[np.ndarray, float]:
         ``sum_n log sum_c pi_c N(x_n; mu_c, Lambda_c)``.
     """
     X = check_matrix(X)
-    return _estep(X, check_full_mixture(mixture, X.shape[1]))
+    return estep_checked(X, check_full_mixture(mixture, X.shape[1]))
 
 
-def _mstep(X: np.ndarray, post: np.ndarray, reg_covar: float) -> FullMixture:
+def mstep_checked(X: np.ndarray, post: np.ndarray, reg_covar: float) -> FullMixture:
+    """``mstep`` on checked arguments (the benchmark and ``run`` call it)."""
     n, d = X.shape
     nk = post.sum(axis=0)  # (K,)
     dead = np.flatnonzero(nk <= 10 * np.finfo(float).eps * n)
@@ -215,54 +174,46 @@ def mstep(X, post, reg_covar: float = REG_COVAR) -> FullMixture:
         If a component owns (numerically) no sample.
     """
     X = check_matrix(X)
-    post = check_matrix(post, "post")
-    if post.shape[0] != X.shape[0]:
-        raise ValueError(f"post must have one row per row of X ({X.shape[0]}), got shape {post.shape}")
-    if (post < 0).any() or not np.allclose(post.sum(axis=1), 1.0, rtol=0, atol=1e-8):
-        raise ValueError("post must be non-negative with rows summing to 1")
-    return _mstep(X, post, _check_reg_covar(reg_covar))
+    post = check_post(post, X.shape[0])
+    return mstep_checked(X, post, _check_reg_covar(reg_covar))
 
 
-def _iterations(X, mixture, reg_covar, max_iter):
-    for i, step in enumerate(em_iterations(lambda m: _estep(X, m), lambda post, m: _mstep(X, post, reg_covar), mixture)):
-        yield step
-        if max_iter is not None and i + 1 >= max_iter:
-            return
+def _loop(X: np.ndarray, mixture: FullMixture, reg_covar: float, max_iter: int | None, name: str) -> Loop:
+    """Full-covariance EM on the package's loop engine (checked arguments)."""
+    def step(m):
+        post, ll = estep_checked(X, m)
+        return post, ll, mstep_checked(X, post, reg_covar)
+
+    return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
 
 
 def run(X, mixture: FullMixture, post=None, *, reg_covar: float = REG_COVAR,
-        max_iter: int | None = None) -> tuple[FullMixture, np.ndarray, float]:
+        max_iter: int | None = MAX_ITER) -> RunResult:
     """Alternate E- and M-steps until the log-likelihood improves by at most ``1e-6 * |ll|`` (the handout's rule).
+
+    The same loop engine, stopping rule, default cap and warning as ``em.run``.
 
     Parameters
     ----------
     X : array of shape (n, d)
     mixture : FullMixture
         Initial mixture, e.g. from ``init``.
-    post : array of shape (n, K), optional
-        Initial posteriors (checked for shape only, as in the handout).
+    post : object, optional
+        Unused, as in the course's ``run``: anything is accepted.
     reg_covar : float, default 1e-6
-    max_iter : int, optional
-        Stop after this many iterations even if not converged.
+    max_iter : int or None, default ``common.MAX_ITER``
+        Cap on the iterations; reaching it issues a ``NotConvergedWarning`` and the result
+        has ``converged = False``.
 
     Returns
     -------
-    mixture : FullMixture
-        After the last M-step.
-    post : array of shape (n, K)
-        From the last E-step.
-    ll : float
-        From the last E-step.
+    RunResult
+        Unpacks as ``(mixture, post, ll)``: ``mixture`` after the last M-step, ``post`` (n, K)
+        and ``ll`` from the last E-step. Also ``.n_iter``, ``.converged`` and ``.estep_mixture``.
     """
     X = check_matrix(X)
     mixture = check_full_mixture(mixture, X.shape[1])
-    if post is not None:
-        post = np.asarray(post)
-        if post.shape != (X.shape[0], mixture.mu.shape[0]):
-            raise ValueError(f"post must have shape (n, K) = {(X.shape[0], mixture.mu.shape[0])}, got {post.shape}")
-    for post, ll, mixture in _iterations(X, mixture, _check_reg_covar(reg_covar), _check_max_iter(max_iter)):
-        pass
-    return mixture, post, ll
+    return _loop(X, mixture, _check_reg_covar(reg_covar), check_max_iter(max_iter), "full_em.run").run()
 
 
 def init(X, K: int, seed: int = 0) -> tuple[FullMixture, np.ndarray]:
@@ -275,12 +226,17 @@ def init(X, K: int, seed: int = 0) -> tuple[FullMixture, np.ndarray]:
     post : array of shape (n, K)
         1/K everywhere.
     """
-    spherical, post = spherical_init(X, K, seed)
+    X = check_matrix(X)
+    return _start(X, check_K(K, X.shape[0]), check_seed(seed))
+
+
+def _start(X: np.ndarray, K: int, seed: int) -> tuple[FullMixture, np.ndarray]:
+    spherical, post = initial_mixture(X, K, seed)
     d = spherical.mu.shape[1]
     return FullMixture(spherical.mu, spherical.var[:, None, None] * np.eye(d), spherical.p), post
 
 
-def fit(X, K: int, seed: int = 0, *, reg_covar: float = REG_COVAR, max_iter: int | None = None) -> Fit:
+def fit(X, K: int, seed: int = 0, *, reg_covar: float = REG_COVAR, max_iter: int | None = MAX_ITER) -> Fit:
     """``init(X, K, seed)`` then ``run``, keeping every E-step's log-likelihood (for the learning curve).
 
     Parameters
@@ -289,18 +245,18 @@ def fit(X, K: int, seed: int = 0, *, reg_covar: float = REG_COVAR, max_iter: int
     K : int
     seed : int, default 0
     reg_covar : float, default 1e-6
-    max_iter : int, optional
+    max_iter : int or None, default ``common.MAX_ITER``
+        As in ``run`` (a ``NotConvergedWarning`` at the cap).
 
     Returns
     -------
     Fit
-        ``mixture``, ``post`` of shape (n, K), ``lls`` of shape (iterations,).
+        ``mixture``, ``post`` of shape (n, K), ``lls`` of shape (n_iter,), ``n_iter``, ``converged``.
     """
     X = check_matrix(X)
-    check_K(K, X.shape[0])
-    mixture, _ = init(X, K, seed)
-    reg_covar, max_iter = _check_reg_covar(reg_covar), _check_max_iter(max_iter)
-    lls = []
-    for post, ll, mixture in _iterations(X, mixture, reg_covar, max_iter):
-        lls.append(ll)
-    return Fit(mixture, post, np.array(lls))
+    K, seed = check_K(K, X.shape[0]), check_seed(seed)
+    reg_covar, max_iter = _check_reg_covar(reg_covar), check_max_iter(max_iter)
+    mixture, _ = _start(X, K, seed)
+    loop = _loop(X, mixture, reg_covar, max_iter, "full_em.fit")
+    result = loop.run()
+    return Fit(result.mixture, result.post, np.array(loop.scores), loop.n_iter, loop.converged)

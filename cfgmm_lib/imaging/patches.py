@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..common import check_matrix
+from ..core.validation import check_matrix, check_scalar
 
 __all__ = ["extract", "aggregate", "remove_dc", "PICTURES", "pictures", "picture_patches", "image_patches", "PATCH"]
 
@@ -28,18 +28,18 @@ PATCH = 8
 PICTURES = ("hubble_deep_field", "moon", "coins", "camera", "astronaut", "coffee", "rocket", "page")
 
 
-def _check_p(p, shape) -> int:
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 1 <= p <= min(shape):
-        raise ValueError(f"p must be an integer patch side between 1 and the image's smaller side {min(shape)}, got {p!r}")
-    return int(p)
+def check_p(p, shape) -> int:
+    """A patch side: an integer between 1 and the image's smaller side."""
+    return check_scalar(p, "p", int, low=1, high=min(shape))
 
 
-def _check_stride(stride, p: int, shape) -> int:
-    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1 \
-            or p % stride or shape[0] % stride or shape[1] % stride:
+def check_stride(stride, p: int, shape) -> int:
+    """A stride: a positive integer dividing the patch side ``p`` and both sides of the image."""
+    stride = check_scalar(stride, "stride", int, low=1)
+    if p % stride or shape[0] % stride or shape[1] % stride:
         raise ValueError(f"stride must be a positive integer dividing the patch side {p} and the image's sides "
                          f"{tuple(shape)}, got {stride!r}")
-    return int(stride)
+    return stride
 
 
 def extract(image, p: int = PATCH, stride: int = 1) -> np.ndarray:
@@ -58,12 +58,12 @@ def extract(image, p: int = PATCH, stride: int = 1) -> np.ndarray:
         Row ``i * (W / stride) + j`` is the patch with top-left pixel (stride i, stride j), flattened row by row.
     """
     image = check_matrix(image, "image")
-    p = _check_p(p, image.shape)
-    stride = _check_stride(stride, p, image.shape)
-    return _extract(image[None], p, stride)
+    p = check_p(p, image.shape)
+    stride = check_stride(stride, p, image.shape)
+    return extract_checked(image[None], p, stride)
 
 
-def _extract(images: np.ndarray, p: int, stride: int) -> np.ndarray:
+def extract_checked(images: np.ndarray, p: int, stride: int) -> np.ndarray:
     """``extract`` of a stack of images (k, H, W): the k images' patches one after another, (k H W / stride**2, p p)."""
     padded = np.pad(images, ((0, 0), (0, p - 1), (0, p - 1)), mode="wrap")
     windows = sliding_window_view(padded, (p, p), axis=(1, 2))[:, ::stride, ::stride]
@@ -87,15 +87,15 @@ def aggregate(patches, shape, p: int = PATCH, stride: int = 1) -> np.ndarray:
     """
     patches = check_matrix(patches, "patches")
     H, W = shape
-    p = _check_p(p, shape)
-    stride = _check_stride(stride, p, shape)
+    p = check_p(p, shape)
+    stride = check_stride(stride, p, shape)
     h, w = H // stride, W // stride
     if patches.shape != (h * w, p * p):
         raise ValueError(f"patches must have shape (H * W / stride**2, p * p) = {(h * w, p * p)}, got {patches.shape}")
-    return _aggregate(patches, (H, W), p, stride)[0]
+    return aggregate_checked(patches, (H, W), p, stride)[0]
 
 
-def _aggregate(patches: np.ndarray, shape, p: int, stride: int) -> np.ndarray:
+def aggregate_checked(patches: np.ndarray, shape, p: int, stride: int) -> np.ndarray:
     """``aggregate`` of the patches of a stack of images (as ``_extract`` gives them): shape (k, H, W)."""
     H, W = shape
     h, w = H // stride, W // stride
@@ -167,8 +167,7 @@ def image_patches(images, n: int, seed: int, p: int = PATCH) -> np.ndarray:
     -------
     array of shape (n, p * p)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    n = check_scalar(n, "n", int, low=1)
     images = [check_matrix(img, "images[i]") for img in images]
     if not images:
         raise ValueError("images must hold at least one image")
@@ -176,7 +175,7 @@ def image_patches(images, n: int, seed: int, p: int = PATCH) -> np.ndarray:
     shares = np.diff(np.linspace(0, n, len(images) + 1).round().astype(int))
     out = []
     for img, m in zip(images, shares):  # a loop over pictures; the patches of each are cut at once
-        windows = sliding_window_view(img, (_check_p(p, img.shape), p))
+        windows = sliding_window_view(img, (check_p(p, img.shape), p))
         rows = rng.integers(0, windows.shape[0], m)
         cols = rng.integers(0, windows.shape[1], m)
         out.append(windows[rows, cols].reshape(m, p * p))

@@ -31,8 +31,11 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .full_em import FullMixture, _log_joint, check_full_mixture
-from .patches import PATCH, _aggregate, _check_p, _check_stride, _extract
+from ..core.mixture import FullMixture
+from ..core.model_checks import check_full_mixture
+from ..core.validation import check_scalar
+from .full_em import log_joint_checked
+from .patches import PATCH, aggregate_checked, check_p, check_stride, extract_checked
 from .scores import nrmse, nxcorr
 from .solvers import Ridge, Smooth
 
@@ -63,15 +66,13 @@ def wiener(Z, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]
     prior = check_full_mixture(prior, Z.shape[1] if Z.ndim == 2 else -1)
     if Z.ndim != 2 or not np.isfinite(Z).all():
         raise ValueError(f"Z must be a finite 2-D array of shape (n, d), got shape {Z.shape}")
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)) or not gamma > 0:
-        raise ValueError(f"gamma must be a number > 0, got {gamma!r}")
-    return _wiener(Z, prior, float(gamma))
+    return _wiener(Z, prior, check_scalar(gamma, "gamma", low=0.0, low_inclusive=False))
 
 
 def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
     mu, cov, p = prior
     noisy = cov + np.eye(cov.shape[1]) / gamma
-    labels = np.argmax(_log_joint(Z, FullMixture(mu, noisy, p)), axis=1)
+    labels = np.argmax(log_joint_checked(Z, FullMixture(mu, noisy, p)), axis=1)
     out = np.empty_like(Z)
     for c in np.unique(labels):  # a loop over components, vectorised over their patches
         idx = labels == c
@@ -177,8 +178,8 @@ class Imager:
         if self.npix**2 != F.shape[1]:
             raise ValueError(f"F must have npix**2 columns for a square image, got {F.shape[1]}")
         shape = (self.npix, self.npix)
-        p = _check_p(p, shape)
-        self._F, self._sigma, self._p, self._stride = F, sigma, p, _check_stride(stride, p, shape)
+        p = check_p(p, shape)
+        self._F, self._sigma, self._p, self._stride = F, sigma, p, check_stride(stride, p, shape)
         self.W = F / sigma[:, None]
         self.g = float((self.W**2).sum() / F.shape[1])
         self.beta_unit = self.g * (self.npix // self._stride) ** 2 / p**2
@@ -249,19 +250,18 @@ class Imager:
         gammas = np.asarray(gammas, dtype=float)
         if gammas.ndim != 1 or gammas.size == 0 or not (gammas > 0).all():
             raise ValueError(f"gammas must be a non-empty sequence of numbers > 0, got {gammas!r}")
-        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not beta > 0:
-            raise ValueError(f"beta must be a number > 0, got {beta!r}")
+        beta = check_scalar(beta, "beta", low=0.0, low_inclusive=False)
         N = (self.npix // self.stride) ** 2  # number of patches
         cover = (self.p // self.stride) ** 2  # sum_n P_n^T P_n = cover * I
         x = self.ridge.solve(r0, beta * gammas[0] * cover / N)  # start: every patch pulled to 0
         start, history = self._image(x), []
         shape = (self.npix, self.npix)
         for gamma in gammas:
-            Z = _extract(x.reshape(-1, *shape), self.p, self.stride)  # every image's patches, one image after another
+            Z = extract_checked(x.reshape(-1, *shape), self.p, self.stride)  # every image's patches, one image after another
             means = Z.mean(axis=1, keepdims=True)
             Zc, _ = _wiener(Z - means, prior, gamma)
             w = beta * gamma / N
-            agg = _aggregate(Zc + means, shape, self.p, self.stride)
+            agg = aggregate_checked(Zc + means, shape, self.p, self.stride)
             x = self.ridge.solve(r0 + w * agg.reshape(r0.shape), w * cover)
             history.append(self._image(x))
         return (self._image(x), start, history) if steps else self._image(x)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import check_matrix
+from ..core.validation import check_matrix
 
 __all__ = ["nxcorr", "nrmse"]
 

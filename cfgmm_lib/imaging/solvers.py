@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.validation import check_scalar
+
 __all__ = ["Ridge", "Smooth", "path_laplacian"]
 
 
 def _check_weight(a) -> float:
-    if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)) or not (np.isfinite(a) and a > 0):
-        raise ValueError(f"the regularisation weight must be a finite number > 0, got {a!r}")
-    return float(a)
+    return check_scalar(a, "the regularisation weight", low=0.0, low_inclusive=False)
 
 
 class Ridge:

@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..core.validation import check_seed
+
 __all__ = ["NPIX", "FOV_UAS", "PIXEL_UAS", "TOTAL_FLUX_JY", "UNIT_JY", "RingParameters", "draw_parameters",
            "render", "black_hole", "black_holes", "pixel_coordinates"]
 
@@ -58,8 +60,7 @@ def pixel_coordinates(npix: int = NPIX, fov_uas: float = FOV_UAS) -> tuple[np.nd
 
 def draw_parameters(seed: int) -> RingParameters:
     """The parameters of image ``seed``, from ``np.random.default_rng(seed)``."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     radius, width, asym = (rng.uniform(*RANGES[k]) for k in ("radius", "width", "asymmetry"))
     orientation = rng.uniform(0, 2 * np.pi)

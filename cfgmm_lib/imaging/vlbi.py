@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..core.validation import check_scalar
 from .synthetic import FOV_UAS, NPIX, UNIT_JY, pixel_coordinates
 
 __all__ = ["STATIONS", "SEFD", "WAVELENGTH_M", "DEC_M87_DEG", "BANDWIDTH_HZ", "T_INT_S", "STEP_MIN",
@@ -127,10 +128,8 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
     Coverage
     """
     names = _check_stations(stations)
-    if not (isinstance(hours, (int, float, np.integer, np.floating)) and 0 < hours <= 24):
-        raise ValueError(f"hours must be a number in (0, 24], got {hours!r}")
-    if not (isinstance(step_min, (int, float, np.integer, np.floating)) and 0 < step_min <= 60 * hours):
-        raise ValueError(f"step_min must be a positive number of minutes at most the observation's length, got {step_min!r}")
+    hours = check_scalar(hours, "hours", low=0.0, low_inclusive=False, high=24.0)
+    step_min = check_scalar(step_min, "step_min (minutes)", low=0.0, low_inclusive=False, high=60 * hours)
     steps = np.arange(0.0, hours + 1e-9, step_min / 60)
     i, j = np.triu_indices(len(names), 1)
     if start_h is None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .sparse import check_sparse
-
-__all__ = ["hide", "means", "bias_sums", "residuals", "stored_rows"]
+__all__ = ["hide", "means", "bias_sums", "residuals", "stored_rows", "no_mask"]
 
 
-def _no_mask(mask) -> None:
+def no_mask(mask) -> None:
+    """Refuse ``mask=`` with a sparse X (its stored entries are the observed ratings)."""
     if mask is not None:
         raise ValueError("mask= is for a dense X; in a sparse X the stored entries are the observed ratings")
 
@@ -47,10 +46,8 @@ def hide(X: sp.csr_matrix, idx: np.ndarray):
     return X_train, rows, X.indices[idx].astype(np.intp), X.data[idx].copy()
 
 
-def means(X, mask, axis: int):
-    """``evaluation._means`` for a sparse X: per-row (axis=1) or per-column (axis=0) means and the global mean."""
-    _no_mask(mask)
-    X = check_sparse(X)
+def means(X: sp.csr_matrix, axis: int):
+    """The evaluation's means for a checked sparse X: per-row (axis=1) or per-column (axis=0) means, the global mean."""
     if X.nnz == 0:
         raise ValueError("the matrix has no observed entry")
     if axis == 1:
@@ -61,8 +58,8 @@ def means(X, mask, axis: int):
     return np.where(count > 0, total / np.maximum(count, 1), glob), glob, X.shape
 
 
-def bias_sums(X, mask):
-    """What ``evaluation.fit_bias``'s loop needs, from a sparse X.
+def bias_sums(X: sp.csr_matrix):
+    """What ``evaluation.fit_bias``'s loop needs, from a checked sparse X.
 
     Returns
     -------
@@ -75,8 +72,6 @@ def bias_sums(X, mask):
     M_dot, MT_dot : callables
         ``v -> M @ v`` and ``v -> v @ M`` with M the 0/1 mask of stored entries.
     """
-    _no_mask(mask)
-    X = check_sparse(X)
     if X.nnz == 0:
         raise ValueError("X has no observed entry: nothing to fit")
     M = sp.csr_matrix((np.ones(X.nnz), X.indices, X.indptr), shape=X.shape, copy=False)
@@ -88,10 +83,8 @@ def bias_sums(X, mask):
     return mu, r_user, r_movie, n_user, n_movie, (lambda v: M @ v), (lambda v: M.T @ v)
 
 
-def residuals(X, offset, mask) -> sp.csr_matrix:
-    """X, or ``X - offset`` at the stored entries (a residual of 0 stays stored: it is observed)."""
-    _no_mask(mask)
-    X = check_sparse(X)
+def residuals(X: sp.csr_matrix, offset) -> sp.csr_matrix:
+    """A checked sparse X, or ``X - offset`` at the stored entries (a residual of 0 stays stored: it is observed)."""
     if offset is None:
         return X
     data = X.data - offset.predict(stored_rows(X), X.indices)
