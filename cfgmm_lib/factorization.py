@@ -38,7 +38,8 @@ from .core.validation import (check_entries, check_fillable, check_matrix, check
                               observed_mask)
 from .scale.heldout import no_mask, stored_rows
 
-__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
+__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix", "fit_als_checked",
+           "fit_neural_checked", "observed_triplets_checked"]
 
 
 @dataclass
@@ -79,12 +80,25 @@ def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     the stored entries of a ``scipy.sparse`` X)."""
     if sp.issparse(X):
         no_mask(mask)
-        X = check_sparse(X)
+        return observed_triplets_checked(check_sparse(X), None)
+    X = check_matrix(X)
+    return observed_triplets_checked(X, observed_mask(X, mask))
+
+
+def observed_triplets_checked(X, M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``observed_triplets`` of a checked X (``M``: its bool mask of observed entries; None for a sparse X).
+
+    Returns
+    -------
+    rows, cols : int arrays of shape (N,)
+    ratings : array of shape (N,)
+        In row-major order.
+    """
+    if sp.issparse(X):
         if X.nnz == 0:
             raise ValueError("the matrix has no observed entry: nothing to fit")
         return stored_rows(X), X.indices.astype(np.intp), X.data.copy()
-    X = check_matrix(X)
-    rows, cols = np.nonzero(observed_mask(X, mask))
+    rows, cols = np.nonzero(M)
     if rows.size == 0:
         raise ValueError("the matrix has no observed entry: nothing to fit")
     return rows, cols, X[rows, cols]
@@ -150,10 +164,20 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     """
     rank, reg, reg_bias, seed = _check_hyper(rank, reg, reg_bias, seed)
     iters = check_scalar(iters, "iters", int, low=1)
-    n, d = np.shape(X)
     if sp.issparse(X):  # the solves below hold dense (n, d) arrays
-        check_fillable((n, d), "fit_als", "fit_neural trains the same model on the stored entries only")
-    rows, cols, ratings = observed_triplets(X, mask)
+        check_fillable(X.shape, "fit_als", "fit_neural trains the same model on the stored entries only")
+    triplets = observed_triplets(X, mask)
+    return fit_als_checked(triplets, np.shape(X), rank, reg, reg_bias, iters, seed)
+
+
+def fit_als_checked(triplets, shape: tuple[int, int], rank: int, reg: float, reg_bias: float = 5.0, iters: int = 10,
+                    seed: int = 0) -> FactorModel:
+    """``fit_als`` on checked arguments: ``triplets`` from ``observed_triplets_checked``, ``shape`` = (n, d).
+
+    ``evaluate`` calls it for every candidate, with the triplets of its split computed once.
+    """
+    rows, cols, ratings = triplets
+    n, d = shape
     M = np.zeros((n, d))
     M[rows, cols] = 1.0
     R = np.zeros((n, d))
@@ -325,13 +349,23 @@ def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epoc
     lr = check_scalar(lr, "lr", low=0.0, low_inclusive=False)
     decay = check_scalar(decay, "decay", low=0.0, high=1.0, low_inclusive=False)
     batch = check_scalar(batch, "batch", int, low=1)
-    rows, cols, ratings = observed_triplets(X, mask)
-    n, d = np.shape(X)
-    N = len(ratings)
+    triplets = observed_triplets(X, mask)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 3):
             raise TypeError("validation must be a triple (rows, cols, ratings) or None")
-        validation = check_entries(*validation, (n, d))
+        validation = check_entries(*validation, np.shape(X))
+    return fit_neural_checked(triplets, np.shape(X), rank, reg, reg_bias, epochs, lr, decay, batch, seed, validation,
+                              bool(implicit))
+
+
+def fit_neural_checked(triplets, shape: tuple[int, int], rank: int, reg: float, reg_bias: float = 5.0, epochs: int = 15,
+                       lr: float = 0.01, decay: float = 0.9, batch: int = 4096, seed: int = 0, validation=None,
+                       implicit: bool = False) -> FactorModel:
+    """``fit_neural`` on checked arguments: ``triplets`` from ``observed_triplets_checked``, ``shape`` = (n, d),
+    ``validation`` None or checked with ``check_entries``. ``evaluate`` calls it."""
+    rows, cols, ratings = triplets
+    n, d = shape
+    N = len(ratings)
     rng = np.random.default_rng(seed)
     net = EmbeddingNet(n, d, rank, seed=seed, mu=float(ratings.mean()),
                        implicit=implicit_matrix(rows, cols, (n, d)) if implicit else None)

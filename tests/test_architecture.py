@@ -189,3 +189,36 @@ def test_every_module_imports_first():
     proc = subprocess.run([sys.executable, "-c", IMPORT_EACH, *sorted(m for m in MODULES if not m.endswith("__main__"))],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0 and not proc.stdout, proc.stdout + proc.stderr[-2000:]
+
+
+def test_composites_check_x_once_and_build_one_view_per_fit():
+    """``tools/count_checks.py``'s paths: X (or a split of it) is checked once along each, and EM's
+    observed-data view is built once per mixture fit (before the move: 11 checks and 2 views per fit)."""
+    import importlib.util
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    spec = importlib.util.spec_from_file_location("count_checks", ROOT / "tools" / "count_checks.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    from cfgmm_lib import em
+    from cfgmm_lib.common import init
+    from cfgmm_lib.evaluation import evaluate
+    from cfgmm_lib.imaging import full_em
+    from cfgmm_lib.sweep import sweep
+
+    X = tool._ratings()
+    S = sp.csr_matrix(X)
+    c = tool.count(lambda: evaluate(X, models=("user_mean", "bias_baseline", "course_mixture", "bias_aware_mixture",
+                                                "matrix_factorization", "neural"), seeds=range(2),
+                                    grid={"K": [2, 3], "rank_reg": [(2, 10.0)], "epochs": 2}), X.shape)
+    assert c["X checks"] == 1 and c["view builds"] == 6, c  # 2 mixtures x (2 candidates + the final fit)
+    c = tool.count(lambda: sweep(S, [2, 3], range(3), "em"), S.shape)
+    assert c["X checks"] == 1 and c["view builds"] == 1, c
+    start, _ = init(S, 3, 0)
+    c = tool.count(lambda: em.run(S, start), S.shape)
+    assert c["X checks"] == 1 and c["view builds"] == 1, c
+    Z = np.random.default_rng(1).normal(size=(200, 4))
+    c = tool.count(lambda: full_em.fit(Z, 2, 0), Z.shape)
+    assert c["X checks"] == 1, c

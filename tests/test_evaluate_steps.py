@@ -26,7 +26,7 @@ import pytest
 
 from cfgmm_lib.evaluation import (MODELS, OPTIONAL_MODELS, evaluate, fit_bias, fit_means, fit_mixture,
                                   holdout_split, score)
-from cfgmm_lib.factorization import fit_als, fit_neural
+from cfgmm_lib.factorization import fit_als, fit_neural, fit_neural_checked
 
 GRID = {"bias_reg": [1.0, 25.0], "K": [1, 3], "rank_reg": [(2, 5.0), (4, 20.0)]}
 SEED, SEEDS, FRACTION = 3, [0, 1], 0.15
@@ -180,7 +180,7 @@ def test_early_stopping_chooses_the_epochs_of_the_refit(small, monkeypatch):
     """With a learning rate that overfits within 15 epochs, the refit trains for the chosen (fewer) epochs."""
     experiment = sys.modules[evaluate.__module__]
     fast = functools.partial(fit_neural, lr=0.05, batch=256)
-    monkeypatch.setattr(experiment, "fit_neural", fast)
+    monkeypatch.setattr(experiment, "fit_neural_checked", functools.partial(fit_neural_checked, lr=0.05, batch=256))
     grid = {**GRID, "rank_reg": [(8, 0.5)]}
     result = evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=grid, models=["neural", "neural_implicit"],
                       keep_models=True)
@@ -241,16 +241,16 @@ def test_progress_reports_each_step_on_stderr(run, protocol, small, capsys):
     ("bias_aware_mixture", {"fit_bias_checked", "fit_mixture_checked"}),  # its bias offset is fitted, not reported
     (["bias_baseline"], {"fit_bias_checked"}),
     (["course_mixture"], {"fit_mixture_checked"}),
-    (["matrix_factorization"], {"fit_als"}),
-    (["neural", "user_mean"], {"fit_als", "fit_neural", "fit_means_checked"}),  # the factorisation's setting is chosen
-    (["neural_implicit"], {"fit_als", "fit_neural"}),
+    (["matrix_factorization"], {"fit_als_checked"}),
+    (["neural", "user_mean"], {"fit_als_checked", "fit_neural_checked", "fit_means_checked"}),  # its setting is chosen
+    (["neural_implicit"], {"fit_als_checked", "fit_neural_checked"}),
     (["global_mean"], {"fit_means_checked"}),
 ])
 def test_only_the_asked_models_are_fitted_and_reported(small, monkeypatch, models, fits):
     """Nothing is fitted (nor its time spent) for a model nobody asked for; only the asked ones are reported."""
     experiment = sys.modules[evaluate.__module__]  # where evaluate looks its fits up
     called = set()
-    for name in ("fit_bias_checked", "fit_mixture_checked", "fit_als", "fit_neural", "fit_means_checked"):
+    for name in ("fit_bias_checked", "fit_mixture_checked", "fit_als_checked", "fit_neural_checked", "fit_means_checked"):
         def counting(*args, _fit=getattr(experiment, name), _name=name, **kwargs):
             called.add(_name)
             return _fit(*args, **kwargs)

@@ -85,7 +85,7 @@ def _ratings(n=120, d=80, seed=0):
 def main() -> None:
     from cfgmm_lib import em
     from cfgmm_lib.common import init
-    from cfgmm_lib.evaluation import evaluate
+    from cfgmm_lib.evaluation import MODELS, OPTIONAL_MODELS, evaluate
     from cfgmm_lib.imaging import full_em
     from cfgmm_lib.sweep import sweep
 
@@ -96,9 +96,9 @@ def main() -> None:
     Z = rng.normal(size=(400, 6))
     full, _ = full_em.init(Z, 3, 0)
     paths = {
-        "evaluate (means, bias, both mixtures; K in [2, 3], 2 seeds)": (
-            lambda: evaluate(X, models=("global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
-                                        "bias_aware_mixture"), seeds=range(2), grid={"K": [2, 3]}), X.shape),
+        "evaluate (every model; grids of 2 K, 2 ranks; 2 seeds, 2 epochs)": (
+            lambda: evaluate(X, models=MODELS + OPTIONAL_MODELS, seeds=range(2),
+                             grid={"K": [2, 3], "rank_reg": [(2, 10.0), (3, 10.0)], "epochs": 2}), X.shape),
         "sweep(X, [2, 3], range(3), 'em')": (lambda: sweep(X, [2, 3], range(3), "em"), X.shape),
         "em.run(sparse X)": (lambda: em.run(S, mixture), S.shape),
         "sweep(sparse X, [2, 3], range(3), 'em')": (lambda: sweep(S, [2, 3], range(3), "em"), S.shape),

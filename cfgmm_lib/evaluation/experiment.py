@@ -19,7 +19,7 @@ import numpy as np
 from .. import data
 from ..core.model_checks import check_K
 from ..core.validation import check_list, check_matrix, check_scalar, check_seed
-from ..factorization import fit_als, fit_neural
+from ..factorization import fit_als_checked, fit_neural_checked, observed_triplets_checked
 from .baselines import fit_bias_checked, fit_means_checked
 from .metrics import check_fraction, holdout_split_checked, score
 from .mixtures import fit_mixture_checked
@@ -189,17 +189,18 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
 
     rank = reg_mf = None
     if {"matrix_factorization", "neural", "neural_implicit"} & set(models):
+        T_fit, T_train = observed_triplets_checked(X_fit, M_fit), observed_triplets_checked(X_train, M_train)
         t0 = time.perf_counter()
         scores, kept = {}, candidates.setdefault("matrix_factorization", {})
         for r, lam in grid["rank_reg"]:
-            kept[f"{r},{lam}"] = fit_als(X_fit, rank=r, reg=lam, seed=seed)
+            kept[f"{r},{lam}"] = fit_als_checked(T_fit, X.shape, rank=r, reg=lam, seed=seed)
             scores[f"{r},{lam}"] = val_rmse(kept[f"{r},{lam}"])
             _log(progress, f"    matrix_factorization rank {r}, reg {lam}: validation RMSE {scores[f'{r},{lam}']:.4f}")
         best = min(scores, key=scores.get)
         rank, reg_mf = int(best.split(",")[0]), float(best.split(",")[1])
         t_select = time.perf_counter() - t0
         if "matrix_factorization" in models:
-            model, t = timed(fit_als, X_train, rank=rank, reg=reg_mf, seed=seed)
+            model, t = timed(fit_als_checked, T_train, X.shape, rank=rank, reg=reg_mf, seed=seed)
             record("matrix_factorization", model, t_select, t, {"rank": rank, "reg": reg_mf}, scores)
 
     # the networks: the same model as the factorisation, its rank and penalty (neural_implicit adds
@@ -208,11 +209,12 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     for name, implicit in (("neural", False), ("neural_implicit", True)):
         if name not in models:
             continue
-        probe, t_select = timed(fit_neural, X_fit, rank=rank, reg=reg_mf, seed=seed, epochs=grid["epochs"],
-                                validation=val, implicit=implicit)
+        probe, t_select = timed(fit_neural_checked, T_fit, X.shape, rank=rank, reg=reg_mf, reg_bias=5.0, seed=seed,
+                                epochs=grid["epochs"], validation=val, implicit=implicit)
         epochs = int(np.argmin(probe.history)) + 1
         _log(progress, f"    {name}: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
-        model, t = timed(fit_neural, X_train, rank=rank, reg=reg_mf, seed=seed, epochs=epochs, implicit=implicit)
+        model, t = timed(fit_neural_checked, T_train, X.shape, rank=rank, reg=reg_mf, reg_bias=5.0, seed=seed,
+                         epochs=epochs, implicit=implicit)
         record(name, model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
                {str(e + 1): h for e, h in enumerate(probe.history)})
     if keep_models:
