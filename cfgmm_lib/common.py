@@ -20,11 +20,17 @@ from .core.model_checks import check_K, check_mixture
 from .core.validation import check_data, check_matrix, check_scalar, check_seed
 from .plotting import COURSE_COLORS, plot
 
+# Importable from here as before the move into cfgmm_lib.core (the same objects); not part of the
+# handout's names, so `from cfgmm_lib.common import *` leaves them out.
+from .core.logdomain import log_normalize, squared_distances  # noqa: E402,F401
+from .core.loop import Loop, em_iterations, handout_cost_rule, handout_ll_rule  # noqa: E402,F401
+from .core.model_checks import POST_ROW_TOLERANCE, check_post, check_step_args  # noqa: E402,F401
+from .core.validation import (MAX_ABS_VALUE, as_real_array, check_entries, check_values,  # noqa: E402,F401
+                              observed_mask)
+from .plotting import component_colors  # noqa: E402,F401
+
 __all__ = ["GaussianMixture", "ComponentCollapse", "NotConvergedWarning", "RunResult", "Iteration", "init", "bic",
            "rmse", "plot", "COURSE_COLORS"]
-
-# Also importable from here, as before the move: MAX_ITER (the default cap every ``run`` names in its
-# signature), n_parameters and bic_from_counts (BIC's count of free parameters).
 
 
 def init(X, K: int, seed: int = 0) -> tuple[GaussianMixture, np.ndarray]:

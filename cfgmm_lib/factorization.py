@@ -34,12 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .core.validation import (check_entries, check_fillable, check_matrix, check_scalar, check_seed, check_sparse,
-                              observed_mask)
-from .scale.heldout import no_mask, stored_rows
+from .core.validation import check_entries, check_fillable, check_ratings, check_scalar, check_seed
+from .scale.heldout import stored_rows
 
-__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix", "fit_als_checked",
-           "fit_neural_checked", "observed_triplets_checked"]
+__all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
 
 @dataclass
@@ -78,11 +76,7 @@ class FactorModel:
 def observed_triplets(X, mask=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, cols, ratings) of the observed entries (0 = missing unless ``mask`` is given;
     the stored entries of a ``scipy.sparse`` X)."""
-    if sp.issparse(X):
-        no_mask(mask)
-        return observed_triplets_checked(check_sparse(X), None)
-    X = check_matrix(X)
-    return observed_triplets_checked(X, observed_mask(X, mask))
+    return observed_triplets_checked(*check_ratings(X, mask))  # a sparse X: its stored entries
 
 
 def observed_triplets_checked(X, M) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,7 +99,7 @@ def observed_triplets_checked(X, M) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _check_hyper(rank, reg, reg_bias, seed) -> tuple[int, float, float, int]:
-    """The hyper-parameters both fits share, checked with ``common.check_scalar``."""
+    """The hyper-parameters both fits share, checked with ``core.validation.check_scalar``."""
     return (check_scalar(rank, "rank", int, low=1), check_scalar(reg, "reg", low=0.0, low_inclusive=False),
             check_scalar(reg_bias, "reg_bias", low=0.0), check_seed(seed))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 from scipy.sparse import issparse
@@ -25,10 +25,10 @@ from .core.validation import check_data, check_list, check_max_iter, check_min_v
 __all__ = ["sweep", "Fit", "SweepResult", "METHODS", "Method"]
 
 
-class Method(NamedTuple):
+class Method(tuple):
     """One fitting method of ``sweep``: its public run, its score, and how to run it on checked data.
 
-    It unpacks, as before, as ``(run, score_name, higher)`` in its first three fields.
+    It unpacks, as before, as the triple ``(run, score_name, higher)``; the rest are attributes.
 
     Attributes
     ----------
@@ -48,13 +48,15 @@ class Method(NamedTuple):
         Whether the run reads X through its observed-data view (built once, with the ``mask`` option).
     """
 
-    run: Callable
-    score_name: str
-    higher: bool
-    run_checked: Callable
-    options: dict
-    sparse: bool = False
-    view: bool = False
+    def __new__(cls, run: Callable, score_name: str, higher: bool, run_checked: Callable, options: dict, *,
+                sparse: bool = False, view: bool = False):
+        self = super().__new__(cls, (run, score_name, higher))
+        self.run_checked, self.options, self.sparse, self.view = run_checked, options, sparse, view
+        return self
+
+    run = property(lambda self: self[0])
+    score_name = property(lambda self: self[1])
+    higher = property(lambda self: self[2])
 
 
 _MAX_ITER = {"max_iter": (MAX_ITER, check_max_iter)}
@@ -210,7 +212,17 @@ def prepare(method: str, X, options: dict):
     if unknown:
         raise TypeError(f"{method} takes no options {sorted(unknown)} (it takes: {', '.join(sorted(allowed))})")
     checked = {name: check(options.get(name, default)) for name, (default, check) in spec.options.items()}
-    data = observe(X, options.get("mask")) if spec.view else X
+    return runner(method, observe(X, options.get("mask")) if spec.view else X, checked)
+
+
+def runner(method: str, data, checked: dict):
+    """``run(mixture) -> RunResult`` of ``method`` on ``data`` with checked options (``METHODS[method].options``).
+
+    ``data`` is the checked X, or for a method with ``view`` its observed-data view
+    (``core.observed.observe``). ``evaluation.fit_mixture`` builds the view itself, since it
+    reuses it for the final E-step.
+    """
+    spec = METHODS[method]
     return lambda mixture: spec.run_checked(data, mixture, **checked)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import issparse
 
-from .validation import observed_mask
+from .validation import observed_mask, refuse_sparse_mask
 
 __all__ = ["Observed", "SparseObserved", "observe", "posterior_mean", "predict_entries", "fill"]
 
@@ -64,7 +64,7 @@ class Observed(NamedTuple):
 
 
 class SparseObserved:
-    """What EM needs of a sparse X, computed once per run (the sparse twin of ``em.Observed``).
+    """What EM needs of a sparse X, computed once per run (the sparse twin of ``Observed``).
 
     Attributes
     ----------
@@ -122,9 +122,7 @@ def observe(X, mask=None) -> Observed | SparseObserved:
     Observed, or SparseObserved for a sparse X.
     """
     if issparse(X):
-        if mask is not None:
-            raise ValueError("mask= is for a dense X; in a sparse X the stored entries are the observed ratings "
-                             "(store a rating of 0 explicitly, and leave a missing one out)")
+        refuse_sparse_mask(mask)
         return SparseObserved(X)
     n, d = X.shape
     observed = observed_mask(X, mask)
@@ -138,19 +136,23 @@ def observe(X, mask=None) -> Observed | SparseObserved:
     return Observed(A, A[:, :d], A[:, d:2 * d], A[:, 2 * d], A[:, 2 * d + 1])
 
 
-def posterior_mean(post: np.ndarray, mu: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """The mixture's prediction of entries ``(rows[m], cols[m])``: ``sum_j post[rows[m], j] mu[j, cols[m]]``.
+def posterior_mean(post: np.ndarray, mu: np.ndarray, rows: np.ndarray | None = None,
+                   cols: np.ndarray | None = None) -> np.ndarray:
+    """The mixture's prediction of a rating: ``sum_j post[u, j] mu[j, l]``, of every entry or of chosen ones.
 
     Parameters
     ----------
     post : array of shape (n, K)
     mu : array of shape (K, d)
-    rows, cols : int arrays of shape (m,)
+    rows, cols : int arrays of shape (m,), optional
+        The entries ``(rows[m], cols[m])`` to predict; by default every entry.
 
     Returns
     -------
-    array of shape (m,)
+    array of shape (n, d) (every entry: ``post @ mu``) or (m,)
     """
+    if rows is None:
+        return post @ mu
     return np.einsum("mk,km->m", post[rows], mu[:, cols])
 
 
@@ -180,7 +182,7 @@ def fill(obs: Observed | SparseObserved, post: np.ndarray, mu: np.ndarray) -> np
     array of shape (n, d)
         A new array (for a sparse X, the caller has checked that it fits: ``check_fillable``).
     """
-    out = post @ mu
+    out = posterior_mean(post, mu)
     if issparse(obs.X):
         rows = np.repeat(np.arange(obs.X.shape[0]), np.diff(obs.X.indptr))
         out[rows, obs.X.indices] = obs.X.data

@@ -16,7 +16,7 @@ from scipy.sparse import issparse
 
 __all__ = ["MAX_ABS_VALUE", "MAX_FILL_ENTRIES", "check_scalar", "check_seed", "check_max_iter", "check_min_variance", "check_list",
            "as_real_array", "check_matrix", "check_sparse", "check_data", "check_values", "check_pairs",
-           "check_entries", "observed_mask", "check_fillable"]
+           "check_entries", "observed_mask", "check_fillable", "check_ratings", "refuse_sparse_mask"]
 
 #: Largest magnitude an entry may have: beyond it, the squared distances EM and K-means sum
 #: (over up to n * d entries) can overflow float64. 1e150 squared is 1e300, below the 1.8e308 limit.
@@ -239,6 +239,30 @@ def check_sparse(X, name: str = "X") -> sp.csr_matrix:
         raise ValueError(f"{name} stores NaN or inf (first at row {row}, column {int(csr.indices[k])}); "
                          "a missing rating is simply not stored")
     return csr
+
+
+def refuse_sparse_mask(mask) -> None:
+    """A sparse X's stored entries are its observed ratings: ``mask=`` is refused with it."""
+    if mask is not None:
+        raise ValueError("mask= is for a dense X; in a sparse X the stored entries are the observed ratings "
+                         "(store a rating of 0 explicitly, and leave a missing one out)")
+
+
+def check_ratings(X, mask=None):
+    """A ratings matrix and its observed entries, checked together.
+
+    Returns
+    -------
+    X : array of shape (n, d), float64, or csr_matrix of shape (n, d)
+    M : bool array of shape (n, d), or None for a sparse X
+        ``mask`` checked, or the handout's ``X != 0``; a sparse X's stored entries are its
+        observed ones, and ``mask=`` is refused with it.
+    """
+    X = check_data(X)
+    if issparse(X):
+        refuse_sparse_mask(mask)
+        return X, None
+    return X, observed_mask(X, mask)
 
 
 def check_data(X, name: str = "X", *, sparse: bool = True):

@@ -30,6 +30,9 @@ from .registry import (COURSE_FILES, ENV_DIR, ENV_FORCE_STANDIN, ENV_REQUIRE, HO
 from .solutions import Printed, parse_printed, parse_solutions
 from .standins import StandinWarning, load_or_standin, require_course_data, synthetic, using_standins
 
+#: ``parse_printed``'s former private name, still importable from here.
+_parse_block = parse_printed
+
 __all__ = [
     "COURSE_FILES", "CourseDataMissing", "DataFileError", "data_dirs", "find", "load",
     "read_matrix", "parse_solutions", "install", "synthetic", "load_or_standin",

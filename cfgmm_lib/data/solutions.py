@@ -88,5 +88,3 @@ def parse_solutions(text: str) -> dict:
     if current is None or "run" not in out:
         raise DataFileError("test_solutions: unexpected layout (no 'After a run' section)")
     return out
-
-

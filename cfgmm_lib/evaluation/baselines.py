@@ -10,19 +10,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import issparse
 
-from ..core.validation import check_data, check_fillable, check_scalar, observed_mask
+from ..core.validation import check_fillable, check_ratings, check_scalar
 from ..scale import heldout as sparse_heldout
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
-           "BiasModel", "fit_bias", "fit_means_checked", "fit_bias_checked"]
+           "BiasModel", "fit_bias"]
 
 
 def _means(X, mask, axis):
-    X = check_data(X)
-    if issparse(X):  # stored entries = observed (notebook 07)
-        sparse_heldout.no_mask(mask)
-        return _means_checked(X, None, axis)
-    return _means_checked(X, observed_mask(X, mask), axis)
+    return _means_checked(*check_ratings(X, mask), axis)  # a sparse X: stored entries = observed (notebook 07)
 
 
 def _means_checked(X, mask, axis):
@@ -147,11 +143,7 @@ def fit_bias(X, reg_user: float = 10.0, reg_movie: float = 10.0, iters: int = 20
     reg_user = check_scalar(reg_user, "reg_user", low=0.0)
     reg_movie = check_scalar(reg_movie, "reg_movie", low=0.0)
     iters = check_scalar(iters, "iters", int, low=1)
-    X = check_data(X)
-    if issparse(X):  # stored entries = observed (notebook 07)
-        sparse_heldout.no_mask(mask)
-        return fit_bias_checked(X, None, reg_user, reg_movie, iters)
-    return fit_bias_checked(X, observed_mask(X, mask), reg_user, reg_movie, iters)
+    return fit_bias_checked(*check_ratings(X, mask), reg_user, reg_movie, iters)  # sparse: stored = observed
 
 
 def fit_bias_checked(X, M, reg_user: float, reg_movie: float, iters: int = 20) -> BiasModel:

@@ -114,7 +114,7 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
         ``{"select": s, "fit": s}``: the validation search, and the final fit on all training
         ratings), ``n_train``, ``n_test``, ``fraction``, ``seed``.
     """
-    # every argument is checked here, once; the steps below are the private, trusting ones
+    # every argument is checked here, once; the steps below are the *_checked ones, which trust them
     X = check_matrix(X)
     models = [models] if isinstance(models, str) else list(models)
     unknown = set(models) - set(MODELS) - set(OPTIONAL_MODELS)

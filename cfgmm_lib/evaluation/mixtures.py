@@ -16,12 +16,12 @@ from ..core.loop import MAX_ITER
 from ..core.mixture import GaussianMixture
 from ..core.model_checks import check_K, check_step_args
 from ..core.observed import observe, posterior_mean
-from ..core.validation import check_data, check_entries, check_list, check_min_variance, check_seed, observed_mask
+from ..core.validation import check_entries, check_list, check_min_variance, check_ratings, check_seed
 from ..scale import heldout as sparse_heldout
-from ..sweep import sweep_checked
+from ..sweep import runner, sweep_checked
 from .baselines import BiasModel
 
-__all__ = ["MixtureModel", "fit_mixture", "fit_mixture_checked", "heldout_log_likelihood"]
+__all__ = ["MixtureModel", "fit_mixture", "heldout_log_likelihood"]
 
 
 @dataclass
@@ -74,12 +74,7 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
     -------
     MixtureModel
     """
-    X = check_data(X)
-    if issparse(X):  # stored entries = observed; the residuals stay sparse (notebook 07)
-        sparse_heldout.no_mask(mask)
-        M = None
-    else:
-        M = observed_mask(X, mask)
+    X, M = check_ratings(X, mask)  # a sparse X: stored entries = observed; its residuals stay sparse (notebook 07)
     K = check_K(K, X.shape[0])
     seeds = check_list(seeds, "seeds", check_seed)
     min_variance = check_min_variance(min_variance)
@@ -102,7 +97,8 @@ def fit_mixture_checked(X, M, K: int, seeds: list, offset: BiasModel | None,
     else:
         data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
     obs = observe(data, M)
-    fit = sweep_checked(data, [K], seeds, "em", lambda m: em.run_checked(obs, m, min_variance, MAX_ITER)).best(K)
+    run = runner("em", obs, {"min_variance": min_variance, "max_iter": MAX_ITER})
+    fit = sweep_checked(data, [K], seeds, "em", run).best(K)
     # the *refreshed* posteriors, those of the returned mixture, are what predicts (not the handout's
     # post, which belongs to the mixture one M-step earlier)
     post, _ = em.estep_checked(obs, fit.mixture)

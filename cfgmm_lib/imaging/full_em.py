@@ -18,8 +18,6 @@ Introduced in ``notebooks/06_black_hole_imaging.py``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from scipy.linalg import solve_triangular
 
@@ -36,8 +34,8 @@ __all__ = ["FullMixture", "init", "log_joint", "estep", "mstep", "run", "fit", "
 REG_COVAR = 1e-6
 
 
-class Fit(NamedTuple):
-    """What ``fit`` returns: the mixture, the last E-step's posteriors, every E-step's log-likelihood.
+class Fit(tuple):
+    """What ``fit`` returns: it unpacks, as before, as ``(mixture, post, lls)``; ``n_iter`` and ``converged`` too.
 
     Attributes
     ----------
@@ -54,11 +52,21 @@ class Fit(NamedTuple):
         ``NotConvergedWarning`` was then issued).
     """
 
-    mixture: FullMixture
-    post: np.ndarray
-    lls: np.ndarray
-    n_iter: int
-    converged: bool
+    def __new__(cls, mixture: FullMixture, post: np.ndarray, lls: np.ndarray, *, n_iter: int, converged: bool):
+        self = super().__new__(cls, (mixture, post, lls))
+        self.n_iter, self.converged = int(n_iter), bool(converged)
+        return self
+
+    def __reduce__(self):
+        return (_make_fit, (tuple(self), self.n_iter, self.converged))
+
+    mixture = property(lambda self: self[0])
+    post = property(lambda self: self[1])
+    lls = property(lambda self: self[2])
+
+
+def _make_fit(triple, n_iter, converged):
+    return Fit(*triple, n_iter=n_iter, converged=converged)
 
 
 def _check_reg_covar(reg_covar) -> float:
@@ -259,4 +267,4 @@ def fit(X, K: int, seed: int = 0, *, reg_covar: float = REG_COVAR, max_iter: int
     mixture, _ = _start(X, K, seed)
     loop = _loop(X, mixture, reg_covar, max_iter, "full_em.fit")
     result = loop.run()
-    return Fit(result.mixture, result.post, np.array(loop.scores), loop.n_iter, loop.converged)
+    return Fit(result.mixture, result.post, np.array(loop.scores), n_iter=loop.n_iter, converged=loop.converged)

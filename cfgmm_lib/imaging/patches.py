@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..core.validation import check_matrix, check_scalar
+from ..core.validation import check_matrix, check_scalar, check_seed
 
 __all__ = ["extract", "aggregate", "remove_dc", "PICTURES", "pictures", "picture_patches", "image_patches", "PATCH"]
 
@@ -96,7 +96,7 @@ def aggregate(patches, shape, p: int = PATCH, stride: int = 1) -> np.ndarray:
 
 
 def aggregate_checked(patches: np.ndarray, shape, p: int, stride: int) -> np.ndarray:
-    """``aggregate`` of the patches of a stack of images (as ``_extract`` gives them): shape (k, H, W)."""
+    """``aggregate`` of the patches of a stack of images (as ``extract_checked`` gives them): shape (k, H, W)."""
     H, W = shape
     h, w = H // stride, W // stride
     z = patches.reshape(-1, h, w, p, p)
@@ -144,6 +144,7 @@ def pictures(shrink: int = 4) -> dict[str, np.ndarray]:
     """
     from skimage import data
 
+    shrink = check_scalar(shrink, "shrink", int, low=1)
     out = {}
     for name in PICTURES:
         img = _grey(getattr(data, name)())
@@ -171,7 +172,7 @@ def image_patches(images, n: int, seed: int, p: int = PATCH) -> np.ndarray:
     images = [check_matrix(img, "images[i]") for img in images]
     if not images:
         raise ValueError("images must hold at least one image")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     shares = np.diff(np.linspace(0, n, len(images) + 1).round().astype(int))
     out = []
     for img, m in zip(images, shares):  # a loop over pictures; the patches of each are cut at once

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core.validation import check_seed
+from ..core.validation import check_scalar, check_seed
 
 __all__ = ["NPIX", "FOV_UAS", "PIXEL_UAS", "TOTAL_FLUX_JY", "UNIT_JY", "RingParameters", "draw_parameters",
            "render", "black_hole", "black_holes", "pixel_coordinates"]
@@ -53,6 +53,8 @@ def pixel_coordinates(npix: int = NPIX, fov_uas: float = FOV_UAS) -> tuple[np.nd
     east, north : arrays of shape (npix, npix)
         Column 0 is the east edge (east is on the left, as on the sky); row 0 is the north edge.
     """
+    npix = check_scalar(npix, "npix", int, low=1)
+    fov_uas = check_scalar(fov_uas, "fov_uas", low=0.0, low_inclusive=False)
     c = (np.arange(npix) - (npix - 1) / 2) * (fov_uas / npix)
     north, west = np.meshgrid(-c, c, indexing="ij")
     return -west, north

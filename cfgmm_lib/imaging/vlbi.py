@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core.validation import check_scalar
+from ..core.validation import check_scalar, check_seed
 from .synthetic import FOV_UAS, NPIX, UNIT_JY, pixel_coordinates
 
 __all__ = ["STATIONS", "SEFD", "WAVELENGTH_M", "DEC_M87_DEG", "BANDWIDTH_HZ", "T_INT_S", "STEP_MIN",
@@ -100,6 +100,12 @@ def _check_stations(stations) -> list[str]:
 
 def elevation(station: str, hour_angle_h, dec_deg: float = DEC_M87_DEG) -> np.ndarray:
     """Elevation in degrees of the source seen from ``station`` at Greenwich hour angle(s) ``hour_angle_h``."""
+    if not isinstance(station, str) or station not in STATIONS:
+        raise ValueError(f"station: unknown name {station!r}; the EHT 2017 stations are {list(STATIONS)}")
+    return _elevation(station, hour_angle_h, _check_dec(dec_deg))
+
+
+def _elevation(station: str, hour_angle_h, dec_deg: float) -> np.ndarray:
     r = np.asarray(STATIONS[station])
     H = np.asarray(hour_angle_h, dtype=float) * np.pi / 12
     d = np.radians(dec_deg)
@@ -129,6 +135,8 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
     """
     names = _check_stations(stations)
     hours = check_scalar(hours, "hours", low=0.0, low_inclusive=False, high=24.0)
+    start_h = check_scalar(start_h, "start_h", allow_none=True)
+    dec_deg = _check_dec(dec_deg)
     step_min = check_scalar(step_min, "step_min (minutes)", low=0.0, low_inclusive=False, high=60 * hours)
     steps = np.arange(0.0, hours + 1e-9, step_min / 60)
     i, j = np.triu_indices(len(names), 1)
@@ -151,8 +159,12 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
     return Coverage(u, v, names[i[b]], names[j[b]], H[t])
 
 
+def _check_dec(dec_deg) -> float:
+    return check_scalar(dec_deg, "dec_deg (the source's declination, degrees)", low=-90.0, high=90.0)
+
+
 def _visible(names, H, dec_deg) -> np.ndarray:
-    return np.stack([elevation(s, H, dec_deg) > MIN_ELEVATION_DEG for s in names], axis=1)
+    return np.stack([_elevation(s, H, dec_deg) > MIN_ELEVATION_DEG for s in names], axis=1)
 
 
 def forward_matrix(cov: Coverage, npix: int = NPIX, fov_uas: float = FOV_UAS) -> np.ndarray:
@@ -176,6 +188,8 @@ def thermal_sigma(cov: Coverage, bandwidth_hz: float = BANDWIDTH_HZ, t_int_s: fl
     -------
     array of shape (M,)
     """
+    bandwidth_hz = check_scalar(bandwidth_hz, "bandwidth_hz", low=0.0, low_inclusive=False)
+    t_int_s = check_scalar(t_int_s, "t_int_s", low=0.0, low_inclusive=False)
     s1 = np.array([SEFD[s] for s in cov.station1])
     s2 = np.array([SEFD[s] for s in cov.station2])
     return np.sqrt(s1 * s2) / (QUANTISATION_EFFICIENCY * np.sqrt(2 * bandwidth_hz * t_int_s))
@@ -220,5 +234,5 @@ def observe(image, F, sigma_jy, seed: int) -> Measurement:
     sigma = np.tile(np.asarray(sigma_jy, dtype=float) / UNIT_JY, 2)
     if sigma.shape != (F.shape[0],):
         raise ValueError(f"sigma_jy must have one entry per visibility ({F.shape[0] // 2}), got {np.shape(sigma_jy)}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     return Measurement(F, F @ x + sigma * rng.standard_normal(sigma.size), sigma)

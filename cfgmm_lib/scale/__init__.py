@@ -5,9 +5,10 @@ The course's ratings matrix is 1200 x 1200; the problem it stands for, the Netfl
 float64 array. The handout's equations only ever touch the observed entries, so every step
 is a few products of a ``scipy.sparse`` matrix with small dense ones.
 
-- ``sparse``: what ``em.estep`` / ``mstep`` / ``run`` / ``history`` / ``fill_matrix``,
-  ``common.init`` and ``sweep`` do when given a ``scipy.sparse`` matrix (its stored entries
-  are the observed ratings), and ``predict`` for chosen ``(row, column)`` pairs.
+- ``sparse``: how ``em.estep`` / ``mstep`` / ``run`` / ``history`` / ``fill_matrix``,
+  ``common.init`` and ``sweep`` work on a ``scipy.sparse`` matrix (its stored entries are the
+  observed ratings), and the names notebook 07 uses: ``check_sparse``, ``SparseObserved`` (both
+  from ``cfgmm_lib.core``) and ``predict`` for chosen ``(row, column)`` pairs (``em.predict``).
 - ``synthetic``: ``netflix_like``, a planted-mixture ratings matrix of any shape and number
   of ratings with the skew of real data, built in chunks.
 - ``heldout``: the held-out split and the baselines of ``cfgmm_lib.evaluation`` on sparse input.

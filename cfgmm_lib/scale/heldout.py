@@ -13,13 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["hide", "means", "bias_sums", "residuals", "stored_rows", "no_mask"]
-
-
-def no_mask(mask) -> None:
-    """Refuse ``mask=`` with a sparse X (its stored entries are the observed ratings)."""
-    if mask is not None:
-        raise ValueError("mask= is for a dense X; in a sparse X the stored entries are the observed ratings")
+__all__ = ["hide", "means", "bias_sums", "residuals", "stored_rows"]
 
 
 def stored_rows(X: sp.csr_matrix) -> np.ndarray:

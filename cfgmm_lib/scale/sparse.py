@@ -1,8 +1,8 @@
 """The handout's EM on a ``scipy.sparse`` ratings matrix: the stored entries are the observed ratings.
 
-``em.estep``, ``em.mstep``, ``em.run``, ``em.history`` and ``em.fill_matrix``, ``common.init``
-and ``sweep(..., method="em")`` accept a sparse X and come here for the data-dependent parts.
-The equations are the handout's (see ``cfgmm_lib.em``); only the products change. With ``M``
+``em.estep``, ``em.mstep``, ``em.run``, ``em.history``, ``em.fill_matrix`` and ``em.predict``,
+``common.init`` and ``sweep(..., method="em")`` accept a sparse X; what differs from a dense X
+is only the observed-data view they read it through (``SparseObserved``). The equations are the handout's (see ``cfgmm_lib.em``); only the products change. With ``M``
 the 0/1 matrix of stored entries (it shares X's index arrays),
 
 - E-step: ``f = X @ (mu / var).T - M @ (mu**2 / (2 var)).T - sumsq / (2 var)
@@ -17,13 +17,13 @@ to ``predict``, which scores chosen ``(row, column)`` entries only).
 Where each piece lives: the check ``check_sparse`` and the cap ``MAX_FILL_ENTRIES`` in
 ``cfgmm_lib.core.validation``; the view ``SparseObserved`` (the pieces every step reuses) in
 ``cfgmm_lib.core.observed``, beside its dense twin; ``predict`` in ``cfgmm_lib.em``. They are
-named here too, where notebook 07 and its readers import them from.
+named here too, where notebook 07 and its readers import them from; this file holds no code of its own.
 
 Introduced in ``notebooks/07_netflix_scale.py``.
 """
 
 from ..core.observed import SparseObserved
-from ..core.validation import MAX_FILL_ENTRIES, check_sparse
+from ..core.validation import MAX_FILL_ENTRIES, check_fillable, check_sparse
 from ..em import predict
 
-__all__ = ["SparseObserved", "check_sparse", "predict", "MAX_FILL_ENTRIES"]
+__all__ = ["SparseObserved", "check_sparse", "check_fillable", "predict", "MAX_FILL_ENTRIES"]

@@ -30,6 +30,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from ..core.validation import check_scalar, check_seed
+
 __all__ = ["netflix_like", "Planted", "NETFLIX_SHAPE", "NETFLIX_RATINGS", "COURSE_SHARES"]
 
 #: Users x movies of the Netflix Prize training set.
@@ -59,12 +61,6 @@ class Planted(NamedTuple):
     group: np.ndarray
     weights: np.ndarray
     thresholds: np.ndarray
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _row_counts(rng, n_ratings: int, n: int, cap: int) -> np.ndarray:
@@ -141,10 +137,11 @@ def netflix_like(n_users: int = NETFLIX_SHAPE[0], n_movies: int = NETFLIX_SHAPE[
         with no rating are possible (empty rows), and so are movies nobody rated.
     truth : Planted, only with ``planted=True``
     """
-    n = _check_int("n_users", n_users, 1)
-    d = _check_int("n_movies", n_movies, 1)
-    N = _check_int("n_ratings", n_ratings, 1)
-    K = _check_int("K", K, 1)
+    n = check_scalar(n_users, "n_users", int, low=1)
+    d = check_scalar(n_movies, "n_movies", int, low=1)
+    N = check_scalar(n_ratings, "n_ratings", int, low=1)
+    K = check_scalar(K, "K", int, low=1)
+    seed = check_seed(seed)
     cap = max(1, int(_MAX_ROW_SHARE * d))
     if N > n * cap:
         raise ValueError(f"n_ratings = {N:,} is more than {_MAX_ROW_SHARE:.0%} of the {n:,} x {d:,} matrix "
