@@ -3,7 +3,9 @@
 ``evaluation.holdout_split``, ``fit_means``, ``fit_bias`` and ``fit_mixture`` come here for a
 ``scipy.sparse`` X (its stored entries are the observed ratings). The split hides the same
 entries as on the dense matrix (the stored entries of a CSR matrix are in the row-major order
-of ``np.nonzero``), and nothing of shape (n, d) is made.
+of ``np.nonzero``), and nothing of shape (n, d) is made. Every function here takes a checked CSR
+matrix (``core.validation.check_sparse``, or ``check_ratings``): the evaluation's public functions
+check X once, then come here.
 
 Introduced in ``notebooks/07_netflix_scale.py``.
 """
