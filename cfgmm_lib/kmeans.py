@@ -129,14 +129,7 @@ def run(X, mixture: GaussianMixture, post=None, *, max_iter: int | None = MAX_IT
 
 
 def run_checked(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
-    """``run`` on checked arguments, on the package's loop engine (``sweep`` checks X once, then calls this per seed).
-
-    Parameters
-    ----------
-    X : array of shape (n, d), float64, checked
-    mixture : GaussianMixture, checked against X
-    max_iter : int or None, checked
-    """
+    """``run`` on checked arguments (X float64 (n, d), the mixture against it, the cap): ``sweep`` calls it per seed."""
     def step(m):
         post = _assign(X, m.mu)
         new, cost = _update(X, post, m)

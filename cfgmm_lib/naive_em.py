@@ -160,14 +160,7 @@ def _loop(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> Loop
 
 
 def run_checked(X: np.ndarray, mixture: GaussianMixture, max_iter: int | None) -> RunResult:
-    """``run`` on checked arguments, on the package's loop engine (``sweep`` checks X once, then calls this per seed).
-
-    Parameters
-    ----------
-    X : array of shape (n, d), float64, checked
-    mixture : GaussianMixture, checked against X
-    max_iter : int or None, checked
-    """
+    """``run`` on checked arguments (X float64 (n, d), the mixture against it, the cap): ``sweep`` calls it per seed."""
     return _loop(X, mixture, max_iter).run()
 
 

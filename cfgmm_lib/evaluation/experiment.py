@@ -209,12 +209,12 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress: 
     for name, implicit in (("neural", False), ("neural_implicit", True)):
         if name not in models:
             continue
-        probe, t_select = timed(fit_neural_checked, T_fit, X.shape, rank=rank, reg=reg_mf, reg_bias=5.0, seed=seed,
+        probe, t_select = timed(fit_neural_checked, T_fit, X.shape, rank=rank, reg=reg_mf, seed=seed,
                                 epochs=grid["epochs"], validation=val, implicit=implicit)
         epochs = int(np.argmin(probe.history)) + 1
         _log(progress, f"    {name}: validation RMSE by epoch {[round(h, 4) for h in probe.history]}")
-        model, t = timed(fit_neural_checked, T_train, X.shape, rank=rank, reg=reg_mf, reg_bias=5.0, seed=seed,
-                         epochs=epochs, implicit=implicit)
+        model, t = timed(fit_neural_checked, T_train, X.shape, rank=rank, reg=reg_mf, seed=seed, epochs=epochs,
+                         implicit=implicit)
         record(name, model, t_select, t, {"rank": rank, "reg": reg_mf, "epochs": epochs},
                {str(e + 1): h for e, h in enumerate(probe.history)})
     if keep_models:
