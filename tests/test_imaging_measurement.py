@@ -27,7 +27,7 @@ def test_forward_matrix_matches_a_direct_sum_over_pixels(cov):
             for col in range(npix):
                 l = ((npix - 1) / 2 - col) * pix  # east is on the left
                 m = ((npix - 1) / 2 - row) * pix  # north is up
-                V += img[row, col] * np.exp(-2j * np.pi * (cov.u[k] * l + cov.v[k] * m))
+                V += img[row, col] * np.exp(2j * np.pi * (cov.u[k] * l + cov.v[k] * m))  # the data's sign
         assert ours[k] == pytest.approx(V.real, rel=1e-9, abs=1e-9)
         assert ours[M + k] == pytest.approx(V.imag, rel=1e-9, abs=1e-9)
 
@@ -57,7 +57,7 @@ def test_more_hours_give_more_points_and_fewer_stations_fewer():
 def test_thermal_noise_follows_the_sefds(cov):
     sigma = vlbi.thermal_sigma(cov)
     k = np.flatnonzero((cov.station1 == "ALMA") & (cov.station2 == "LMT"))[0]
-    assert sigma[k] == pytest.approx(np.sqrt(90 * 600) / (0.88 * np.sqrt(2 * 2e9 * 10)))
+    assert sigma[k] == pytest.approx(np.sqrt(90 * 600) / (0.88 * np.sqrt(2 * 2e9 * 10)) / np.sqrt(2))  # Stokes I
     img = synthetic.black_hole(0)
     F = vlbi.forward_matrix(cov)
     m1, m2 = vlbi.observe(img, F, sigma, 1), vlbi.observe(img, F, sigma, 1)

@@ -12,15 +12,22 @@ Swenson, eq. 4.1, with Earth-centred coordinates X towards longitude 0, Z toward
 
 A station sees the source when its elevation (from the geocentric vertical) is above 10 degrees.
 The visibility of an image ``I`` with pixel offsets ``(l, m)`` (radians east and north) is
-``V(u, v) = sum_pixels I(l, m) exp(-2 pi i (u l + v m))``; stacking real and imaginary parts
-gives the real forward matrix ``F`` of shape (2M, N).
+``V(u, v) = sum_pixels I(l, m) exp(+2 pi i (u l + v m))``, with ``(u, v)`` the baseline from
+station 1 to station 2 as the data define it: the sign convention of the EHT's data and of
+eht-imaging (``obs_helpers.ftmatrix``). With the opposite sign, every image of real data would
+come out rotated by 180 degrees. Stacking real and imaginary parts gives the real forward matrix
+``F`` of shape (2M, N).
 
-Thermal noise (the radiometer equation, as in eht-imaging): the real and the imaginary part of a
-visibility on baseline (i, j) each have standard deviation
+Thermal noise (the radiometer equation, as in eht-imaging): the real and the imaginary part of one
+polarisation product (RR or LL) on baseline (i, j) each have standard deviation
+``sqrt(SEFD_i SEFD_j) / (0.88 sqrt(2 bandwidth t_int))`` (0.88 the 2-bit quantisation efficiency,
+eht-imaging's ``blnoise``); Stokes I = (RR + LL) / 2 averages two of them, so its noise is that
+divided by sqrt(2):
 
-    sigma_ij = sqrt(SEFD_i SEFD_j) / (0.88 sqrt(2 bandwidth t_int))   [Jy],
+    sigma_ij = sqrt(SEFD_i SEFD_j) / (0.88 sqrt(2 bandwidth t_int)) / sqrt(2)   [Jy].
 
-0.88 being the 2-bit quantisation efficiency. We assume ``BANDWIDTH_HZ`` = 2 GHz and
+The SEFDs are eht-imaging's nominal ones; the real 2017 data's 10 s sigmas are a median 2 to 3
+times larger (notebook 08 uses the data's own). We assume ``BANDWIDTH_HZ`` = 2 GHz and
 ``T_INT_S`` = 10 s per visibility, one visibility per baseline every ``STEP_MIN`` = 10 minutes.
 
 Introduced in ``notebooks/06_black_hole_imaging.py``.
@@ -174,15 +181,15 @@ def forward_matrix(cov: Coverage, npix: int = NPIX, fov_uas: float = FOV_UAS) ->
     -------
     array of shape (2M, npix * npix)
         Rows 0..M-1 give ``Re V = sum I cos(2 pi (u l + v m))``; rows M..2M-1 give
-        ``Im V = -sum I sin(2 pi (u l + v m))``.
+        ``Im V = sum I sin(2 pi (u l + v m))`` (the data's sign, see the module's docstring).
     """
     east, north = pixel_coordinates(npix, fov_uas)
     phase = 2 * np.pi * (np.outer(cov.u, east.ravel() * UAS) + np.outer(cov.v, north.ravel() * UAS))
-    return np.concatenate([np.cos(phase), -np.sin(phase)])
+    return np.concatenate([np.cos(phase), np.sin(phase)])
 
 
 def thermal_sigma(cov: Coverage, bandwidth_hz: float = BANDWIDTH_HZ, t_int_s: float = T_INT_S) -> np.ndarray:
-    """Thermal noise of each visibility's real (and imaginary) part, in Jy (the radiometer equation above).
+    """Stokes I thermal noise of each visibility's real (and imaginary) part, in Jy (the radiometer equation above).
 
     Returns
     -------
@@ -192,7 +199,7 @@ def thermal_sigma(cov: Coverage, bandwidth_hz: float = BANDWIDTH_HZ, t_int_s: fl
     t_int_s = check_scalar(t_int_s, "t_int_s", low=0.0, low_inclusive=False)
     s1 = np.array([SEFD[s] for s in cov.station1])
     s2 = np.array([SEFD[s] for s in cov.station2])
-    return np.sqrt(s1 * s2) / (QUANTISATION_EFFICIENCY * np.sqrt(2 * bandwidth_hz * t_int_s))
+    return np.sqrt(s1 * s2) / (QUANTISATION_EFFICIENCY * np.sqrt(2 * bandwidth_hz * t_int_s)) / np.sqrt(2)
 
 
 class Measurement(NamedTuple):
