@@ -39,7 +39,7 @@ from .patches import PATCH, aggregate_checked, check_p, check_stride, extract_ch
 from .scores import nrmse, nxcorr
 from .solvers import Ridge, Smooth
 
-__all__ = ["HANDOUT_GAMMAS", "Imager", "wiener", "choose_weight", "Choice"]
+__all__ = ["HANDOUT_GAMMAS", "Imager", "wiener", "patch_targets", "choose_weight", "Choice"]
 
 #: The handout's schedule for gamma.
 HANDOUT_GAMMAS = (1, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -79,6 +79,30 @@ def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray
         t = np.linalg.solve(noisy[c], (Z[idx] - mu[c]).T)  # (Lambda_c + I / gamma)^-1 (z - mu_c), no inverse formed
         out[idx] = mu[c] + (cov[c] @ t).T
     return out, labels
+
+
+def patch_targets(images: np.ndarray, prior: FullMixture, gamma: float, p: int, stride: int) -> np.ndarray:
+    """HQS's patch step on a stack of checked images: ``sum_n P_n^T z_n`` with ``z_n = m_n + wiener(P_n x - m_n)``.
+
+    Each patch minus its mean ``m_n`` gets its Wiener estimate under ``prior`` at precision ``gamma``
+    (``wiener``); the estimates, their means added back, are aggregated where they were taken.
+
+    Parameters
+    ----------
+    images : array of shape (k, H, W)
+    prior : FullMixture of dimension p**2 (checked)
+    gamma : float > 0
+    p, stride : int
+        The patch layout (checked with ``patches.check_p`` and ``check_stride``).
+
+    Returns
+    -------
+    array of shape (k, H, W)
+    """
+    Z = extract_checked(images, p, stride)  # every image's patches, one image after another
+    means = Z.mean(axis=1, keepdims=True)
+    Zc, _ = _wiener(Z - means, prior, gamma)
+    return aggregate_checked(Zc + means, images.shape[1:], p, stride)
 
 
 class Choice(NamedTuple):
@@ -257,11 +281,8 @@ class Imager:
         start, history = self._image(x), []
         shape = (self.npix, self.npix)
         for gamma in gammas:
-            Z = extract_checked(x.reshape(-1, *shape), self.p, self.stride)  # every image's patches, one image after another
-            means = Z.mean(axis=1, keepdims=True)
-            Zc, _ = _wiener(Z - means, prior, gamma)
+            agg = patch_targets(x.reshape(-1, *shape), prior, gamma, self.p, self.stride)
             w = beta * gamma / N
-            agg = aggregate_checked(Zc + means, shape, self.p, self.stride)
             x = self.ridge.solve(r0 + w * agg.reshape(r0.shape), w * cover)
             history.append(self._image(x))
         return (self._image(x), start, history) if steps else self._image(x)

@@ -43,7 +43,7 @@ from ..core.validation import check_scalar, check_seed
 from .synthetic import FOV_UAS, NPIX, UNIT_JY, pixel_coordinates
 
 __all__ = ["STATIONS", "SEFD", "WAVELENGTH_M", "DEC_M87_DEG", "BANDWIDTH_HZ", "T_INT_S", "STEP_MIN",
-           "Coverage", "elevation", "coverage", "forward_matrix", "thermal_sigma", "Measurement", "observe",
+           "Coverage", "elevation", "coverage", "baseline_uv", "forward_matrix", "thermal_sigma", "Measurement", "observe",
            "UAS"]
 
 #: EHT 2017 stations: Earth-centred x, y, z in metres (eht-imaging's arrays/EHT2017.txt).
@@ -157,13 +157,34 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
     both = seen[:, i] & seen[:, j]  # (T, B)
     t, b = np.nonzero(both)
     pos = np.array([STATIONS[s] for s in names])
-    B = pos[i[b]] - pos[j[b]]  # (M, 3)
-    h = H[t] * np.pi / 12
-    d = np.radians(dec_deg)
-    u = (np.sin(h) * B[:, 0] + np.cos(h) * B[:, 1]) / WAVELENGTH_M
-    v = (-np.sin(d) * np.cos(h) * B[:, 0] + np.sin(d) * np.sin(h) * B[:, 1] + np.cos(d) * B[:, 2]) / WAVELENGTH_M
+    u, v = baseline_uv(pos[i[b]] - pos[j[b]], H[t], dec_deg)
     names = np.array(names)
     return Coverage(u, v, names[i[b]], names[j[b]], H[t])
+
+
+def baseline_uv(baseline_m, hour_angle_h, dec_deg: float, wavelength_m: float = WAVELENGTH_M):
+    """(u, v) in wavelengths of Earth-centred baselines ``r_1 - r_2`` (metres) at Greenwich hour angles.
+
+    Parameters
+    ----------
+    baseline_m : array of shape (M, 3)
+    hour_angle_h : array of shape (M,)
+        The source's Greenwich hour angle (Greenwich sidereal time minus right ascension), hours.
+    dec_deg : float
+    wavelength_m : float, default 1.3 mm
+
+    Returns
+    -------
+    u, v : arrays of shape (M,)
+        The module's formula; with the data's station positions and times it gives the data's
+        own (u, v) to about 1e-5 (notebook 08's test).
+    """
+    B = np.asarray(baseline_m, dtype=float)
+    h = np.asarray(hour_angle_h, dtype=float) * np.pi / 12
+    d = np.radians(dec_deg)
+    u = (np.sin(h) * B[:, 0] + np.cos(h) * B[:, 1]) / wavelength_m
+    v = (-np.sin(d) * np.cos(h) * B[:, 0] + np.sin(d) * np.sin(h) * B[:, 1] + np.cos(d) * B[:, 2]) / wavelength_m
+    return u, v
 
 
 def _check_dec(dec_deg) -> float:
