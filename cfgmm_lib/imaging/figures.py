@@ -9,6 +9,7 @@ Introduced in ``notebooks/06_black_hole_imaging.py``.
 
 from __future__ import annotations
 
+import textwrap
 from functools import lru_cache
 from itertools import combinations
 from typing import Callable
@@ -21,7 +22,7 @@ from .synthetic import FOV_UAS
 from .vlbi import SEFD, STATIONS
 
 __all__ = ["coverage_figure", "measurement_figure", "learning_figure", "components_figure", "hqs_steps_figure",
-           "gallery_figure", "score_table", "array_explorer", "hqs_step_explorer", "prior_explorer"]
+           "gallery_figure", "score_table", "kind_table", "array_explorer", "hqs_step_explorer", "prior_explorer"]
 
 _EXTENT = [FOV_UAS / 2, -FOV_UAS / 2, -FOV_UAS / 2, FOV_UAS / 2]  # east on the left, as on the sky
 CMAP = "afmhot"
@@ -33,10 +34,11 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float | None = None) -> None:
+def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float | None = None,
+                fontsize: float = 10) -> None:
     """One sky image, east on the left, axes in micro-arcseconds."""
     ax.imshow(image, cmap=CMAP, extent=_EXTENT, origin="upper", vmin=0, vmax=vmax)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=fontsize)
     if labels:
         ax.set_xlabel("east offset (µas)")
         ax.set_ylabel("north offset (µas)")
@@ -168,30 +170,71 @@ def hqs_steps_figure(truth, history, gammas, start=None):
     return fig
 
 
-def gallery_figure(truths, recons: dict, scores: dict):
+def gallery_figure(truths, recons: dict, scores: dict, row_labels=None):
     """Rows: test images; columns: the truth and each method, titled with its nxcorr.
 
-    Every image shares the truth's brightness scale, except the dirty image (its own).
+    Every image shares the truth's brightness scale, except the dirty image (its own). Text is
+    12 pt on panels 2 inches wide, so six columns fit a 12-inch figure.
+
+    Parameters
+    ----------
+    truths : array of shape (n, H, W)
+    recons : dict of name to array of shape (n, H, W)
+    scores : dict of name to array of shape (n, 2)
+        ``scores[name][i, 0]`` is image i's nxcorr (``score_table``'s layout).
+    row_labels : sequence of n str, optional
+        Written beside each row (e.g. the kind of source).
     """
     n = len(truths)
     cols = 1 + len(recons)
-    fig = _figure(2.4 * cols, 2.5 * n)
+    fig = _figure(2.0 * cols + (0.3 if row_labels is not None else 0), 2.05 * n + 0.9)
     axes = fig.subplots(n, cols, squeeze=False)
     for i, truth in enumerate(truths):
-        image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max())
+        image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max(), fontsize=12)
+        if row_labels is not None:
+            axes[i, 0].set_ylabel(row_labels[i], fontsize=12)
         for j, (name, imgs) in enumerate(recons.items(), start=1):
             own = name.startswith("dirty")  # its peak is far below the truth's: shown on its own scale
-            head = f"{name}{' (own scale)' if own else ''}\n" if i == 0 else ""
+            head = _header(f"{name}{' (own scale)' if own else ''}") + "\n" if i == 0 else ""
             image_panel(axes[i, j], np.clip(imgs[i], 0, None), f"{head}nxcorr {scores[name][i, 0]:.2f}", labels=False,
-                        vmax=None if own else truth.max())
+                        vmax=None if own else truth.max(), fontsize=12)
+    fig.supxlabel(f"each panel: the {FOV_UAS:g} µas field, east to the left, north up; negative pixels shown black",
+                  fontsize=12)
     return fig
 
 
+def _header(name: str, width: int = 17) -> str:
+    """A column's name on lines of at most ``width`` characters, broken after a comma and before a bracket first."""
+    parts = name.replace(", ", ",\n").replace(" (", "\n(").split("\n")
+    return "\n".join(textwrap.fill(part, width) for part in parts)
+
+
 def score_table(scores: dict) -> str:
-    """A plain-text table: mean (and spread) of nxcorr and normalised RMSE per method."""
+    """A plain-text table: mean (and spread) of nxcorr and normalised RMSE per method.
+
+    ``scores[name]`` is an array of shape (n, 2): each image's nxcorr and normalised RMSE.
+    """
     lines = [f"{'method':<34} {'nxcorr':>14} {'normalised RMSE':>18}"]
     for name, s in scores.items():
         lines.append(f"{name:<34} {s[:, 0].mean():>7.3f} ± {s[:, 0].std():.3f} {s[:, 1].mean():>10.3f} ± {s[:, 1].std():.3f}")
+    return "\n".join(lines)
+
+
+def kind_table(scores: dict, kinds: dict) -> str:
+    """A plain-text table of means per kind of image: nxcorr, with the normalised RMSE in brackets.
+
+    Parameters
+    ----------
+    scores : dict of method name to array of shape (n, 2)
+        Each image's nxcorr and normalised RMSE.
+    kinds : dict of kind name to index array (or slice) into the n images
+        One column per kind, in this order.
+    """
+    width = max(15, *(len(k) + 2 for k in kinds))
+    lines = [f"{'method':<34}" + "".join(f"{k:>{width}}" for k in kinds)]
+    for name, s in scores.items():
+        cells = (f"{s[idx, 0].mean():.3f} ({s[idx, 1].mean():.2f})" for idx in kinds.values())
+        lines.append(f"{name:<34}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines)
 
 
