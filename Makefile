@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_em.py
 	$(BIN)/python benchmarks/bench_imaging.py
+	$(BIN)/python benchmarks/bench_eht.py --json benchmarks/results/bench_eht.json
 
 # Netflix-Prize scale (480,189 x 17,770, 100 M ratings): about 4 minutes on a quiet 2-core machine, 2.5 GB of memory
 bench-scale: $(STAMP)

@@ -15,6 +15,9 @@ from scipy.ndimage import gaussian_filter
 
 from cfgmm_lib.imaging import scores, synthetic, vlbi
 
+# eht-imaging's own warnings (numpy.matlib, pandas, empty cross-hand columns) are not ours
+pytestmark = pytest.mark.filterwarnings("ignore::Warning:ehtim")
+
 with contextlib.redirect_stdout(io.StringIO()):  # it greets every import
     import ehtim as eh
     from ehtim.observing import obs_helpers

@@ -13,6 +13,9 @@ import pytest
 
 from cfgmm_lib.imaging import closure, closure_imager as ci, eht_data as ed, simulate, synthetic, vlbi
 
+# eht-imaging's own warnings (numpy.matlib, pandas, empty cross-hand columns) are not ours
+pytestmark = pytest.mark.filterwarnings("ignore::Warning:ehtim")
+
 with contextlib.redirect_stdout(io.StringIO()):
     import ehtim as eh
 

@@ -26,7 +26,9 @@ eht-imaging's ``simple``, ``tv`` and ``tv2``):
 
 ``rml`` runs them as eht-imaging's examples do: a few rounds, each started from the last result
 blurred by the array's nominal resolution. ``hqs`` then adds the patch prior: for each gamma of the
-schedule, the patch step (``reconstruct.patch_targets``, exactly notebook 06's) and an image step
+schedule, the patch step (``reconstruct.patch_targets``: notebook 06's, with each patch's posterior
+mean over the components instead of the most likely component's estimate, since a choice among
+components jumps when the image moves a little, and the fit would then jump with it) and an image step
 that minimises the chi-squares plus ``(b gamma / n) sum_n ||P_n x - z_n||^2 / 2`` (n patches; the
 image in ``synthetic.UNIT_JY``, as the prior learned it).
 
@@ -215,7 +217,7 @@ def _check_weights(weights) -> dict:
 
 
 def rml(problem: Problem, weights=None, *, prior_fwhm_uas: float = 50.0, rounds: int = 3,
-        maxiter: int = 400) -> Fit:
+        maxiter: int = 300) -> Fit:
     """Regularised maximum likelihood: closure chi-squares plus ``mem``/``tv``/``tv2`` (eht-imaging's way).
 
     Parameters
@@ -227,7 +229,7 @@ def rml(problem: Problem, weights=None, *, prior_fwhm_uas: float = 50.0, rounds:
         The Gaussian that starts round 1 and is the maximum-entropy prior p.
     rounds : int, default 3
         Round r + 1 starts from round r's image blurred to the array's nominal resolution.
-    maxiter : int, default 400
+    maxiter : int, default 300
         L-BFGS-B iterations per round at most.
 
     Returns
@@ -257,7 +259,7 @@ def _blur(x: np.ndarray, problem: Problem) -> np.ndarray:
 
 
 def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAMMAS, *, start: Fit | None = None,
-        stride: int = 2, maxiter: int = 200, weights=None) -> Fit:
+        stride: int = 2, maxiter: int = 100, weights=None) -> Fit:
     """Half-quadratic splitting with the EM-learned patch prior, the image step on closure quantities.
 
     Parameters
@@ -271,7 +273,7 @@ def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAM
         The starting image (default ``rml(problem)``).
     stride : int, default 2
         Patches every ``stride`` pixels (wrap-around), as notebook 06's ``Imager``.
-    maxiter : int, default 200
+    maxiter : int, default 100
         L-BFGS-B iterations per gamma at most.
     weights : dict, optional
         Regularisers kept beside the patch term (default none).
@@ -299,7 +301,7 @@ def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAM
     shape = (problem.npix, problem.npix)
     total = start.n_iter
     for gamma in gammas:
-        agg = patch_targets(x.reshape(1, *shape), prior, gamma, PATCH, stride).ravel()
+        agg = patch_targets(x.reshape(1, *shape), prior, gamma, PATCH, stride, soft=True).ravel()
         w = b * gamma / n
 
         def extra(x, agg=agg, w=w):

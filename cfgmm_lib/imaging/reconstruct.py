@@ -81,11 +81,31 @@ def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray
     return out, labels
 
 
-def patch_targets(images: np.ndarray, prior: FullMixture, gamma: float, p: int, stride: int) -> np.ndarray:
+def _wiener_mean(Z: np.ndarray, prior: FullMixture, gamma: float) -> np.ndarray:
+    """The posterior mean of each patch under the mixture: ``sum_c r_nc (mu_c + Lambda_c (Lambda_c + I/gamma)^-1 (z - mu_c))``,
+    ``r_nc`` the responsibilities under ``N(mu_c, Lambda_c + I / gamma)``. Unlike the most likely component's
+    estimate, it moves continuously with z."""
+    mu, cov, p = prior
+    noisy = cov + np.eye(cov.shape[1]) / gamma
+    f = log_joint_checked(Z, FullMixture(mu, noisy, p))
+    r = np.exp(f - f.max(axis=1, keepdims=True))
+    r /= r.sum(axis=1, keepdims=True)
+    out = np.zeros_like(Z)
+    for c in range(len(p)):  # a loop over components, vectorised over every patch
+        t = np.linalg.solve(noisy[c], (Z - mu[c]).T)
+        out += r[:, c:c + 1] * (mu[c] + (cov[c] @ t).T)
+    return out
+
+
+def patch_targets(images: np.ndarray, prior: FullMixture, gamma: float, p: int, stride: int,
+                  soft: bool = False) -> np.ndarray:
     """HQS's patch step on a stack of checked images: ``sum_n P_n^T z_n`` with ``z_n = m_n + wiener(P_n x - m_n)``.
 
     Each patch minus its mean ``m_n`` gets its Wiener estimate under ``prior`` at precision ``gamma``
-    (``wiener``); the estimates, their means added back, are aggregated where they were taken.
+    (``wiener``: the most likely component's, as the handout and notebook 06 do; with ``soft``, the
+    posterior mean over all components, which moves continuously with the image: notebook 08's
+    non-linear image step needs that); the estimates, their means added back, are aggregated where
+    they were taken.
 
     Parameters
     ----------
@@ -94,6 +114,7 @@ def patch_targets(images: np.ndarray, prior: FullMixture, gamma: float, p: int, 
     gamma : float > 0
     p, stride : int
         The patch layout (checked with ``patches.check_p`` and ``check_stride``).
+    soft : bool, default False
 
     Returns
     -------
@@ -101,7 +122,7 @@ def patch_targets(images: np.ndarray, prior: FullMixture, gamma: float, p: int, 
     """
     Z = extract_checked(images, p, stride)  # every image's patches, one image after another
     means = Z.mean(axis=1, keepdims=True)
-    Zc, _ = _wiener(Z - means, prior, gamma)
+    Zc = _wiener_mean(Z - means, prior, gamma) if soft else _wiener(Z - means, prior, gamma)[0]
     return aggregate_checked(Zc + means, images.shape[1:], p, stride)
 
 
