@@ -6,7 +6,9 @@ failed and the LaTeX rendered, then move every slider the way a person does (key
 mouse drag for the seed, keyboard for the EM step) and check that the readout, the picture and
 (for the EM steps) the log-likelihood caption change, with exactly one picture left in the output.
 Notebook 06's explorers the same way: a station taken out of the array's list with ctrl-click
-(and the weights chosen again for it), HQS's step and the prior's K.
+(and the weights chosen again for it), HQS's step and the prior's K. Notebook 08's explorer, run on
+one night (see QUICK): the day and band, the prior and the prior's weight, each redrawn from the
+cached fits within a second.
 Screenshots after the run and after each move go to ``artifacts/browser/`` (ignored by git).
 
 Needs Debian's ``chromium`` and the ``playwright`` Python package. Without them these tests skip
@@ -32,17 +34,29 @@ import warnings
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import notebooks as nbtools  # noqa: E402  (tools/notebooks.py)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]
 SLIDER_NOTEBOOKS = ["01_kmeans", "02_em"]
 IMAGING_NOTEBOOKS = ["06_black_hole_imaging"]
+# Notebooks whose lab copy is a quick one, to keep `make test` near two minutes: their parameters
+# cell is followed by these values, as tests/test_notebooks.py's QUICK does. 08 images 8 files 3 ways
+# (75-100 s); on 11 April alone (2 files) it runs in about 40 s, and its explorer still has two bands
+# to move between, both fitted at the default weight. The copy is written where the lab's files are
+# (the `lab` fixture's root, a pytest temporary folder, so nothing lands in the repository) under the
+# notebook's own name: the file browser, the tab and the screenshots say 08_real_m87.
+QUICK = {"08_real_m87": {"DAYS": '["101"]'}}
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show (others stay open in hidden tabs)
 
 
@@ -89,6 +103,8 @@ def lab(tmp_path_factory):
     root.mkdir()
     for f in (ROOT / "notebooks").glob("[0-9][0-9]_*"):
         shutil.copy(f, root / f.name)
+    for name in QUICK:  # the lab's copy of these is the quick one (the lab's root is outside the repository)
+        _write_quick_copy(name, root)
     settings = base / "settings" / "@jupyterlab"
     for plugin, values in {
         "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},  # no news pop-up
@@ -141,6 +157,19 @@ def lab(tmp_path_factory):
         for pid in strays:
             os.kill(pid, signal.SIGKILL)
         assert not strays, f"processes left behind after the server stopped: {strays}"
+
+
+def _write_quick_copy(name: str, folder: Path) -> None:
+    """Write both sides of notebook ``name``'s pair into ``folder``, with QUICK's parameters set.
+
+    The parameters are set as ``nbtools.execute`` sets them (``nbtools.with_parameters``: a cell after the
+    parameters cell, tagged "injected-parameters").
+    """
+    nb = nbtools.with_parameters(ROOT / "notebooks" / f"{name}.py", QUICK[name])
+    assert "injected-parameters" in nb.cells[1].metadata.get("tags", [])
+    # the .ipynb first: jupytext refuses to open an .ipynb newer than its paired .py
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    jupytext.write(nb, folder / f"{name}.py", fmt="py:percent")
 
 
 def _shot(page, name: str) -> None:
@@ -365,6 +394,84 @@ def _check_imaging_notebook(page, lab, name):
 
     prior = explorer("K")  # each new (K, seed) fits a prior, a few seconds: one move (the seed's drag is 01's)
     _check_move(page, prior, "K", "keyboard", f"{name}_prior_K", by=-1, seconds=120)
+
+
+@pytest.mark.parametrize("name", ["08_real_m87"])
+def test_m87_explorer_redraws_in_jupyterlab(lab_page, lab, name):
+    _check_m87_notebook(lab_page, lab, name)
+
+
+def _timed_redraw(widget, before: str, move) -> float:
+    """Seconds from ``move()`` to a new picture in ``widget`` (polled: at most 0.2 s too long)."""
+    t0 = time.perf_counter()
+    move()
+    _wait_for_change(widget, before, 20)
+    return time.perf_counter() - t0
+
+
+@_fresh_page_after_failure
+def _check_m87_notebook(page, lab, name):
+    """Notebook 08's explorer (the lab's copy runs 11 April only, see QUICK), moved as a learner does:
+    the day and band one step by keyboard, the prior by a click, then the prior's weight once."""
+    from playwright.sync_api import expect
+
+    _check_run(page, lab, name)
+    panel = page.locator(PANEL)
+    cell = panel.locator(".jp-CodeCell").filter(has=page.locator(".widget-label", has_text="prior's weight b"))
+    assert cell.count() == 1
+    widget = cell.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator("img"))
+    widget.scroll_into_view_if_needed()
+    widget.locator("img").wait_for(state="visible")
+    caption = widget.locator(".widget-html")
+    figures = cell.locator(".jp-OutputArea-output img")  # the live picture and, until a move, the still one
+
+    def one_figure_left(what):  # the still picture's removal is a message of its own, after the picture's
+        expect(figures, f"after {what}: not exactly one figure in the output").to_have_count(1, timeout=10_000)
+        assert widget.locator("img").count() == 1
+
+    # day, band: a SelectionSlider, with a noUi handle like the IntSliders' (its readout is the option's label)
+    file = _slider(widget, "day, band")
+    assert _readout(file) == "11 April lo"
+    picture, fitted = _image_digest(widget), caption.inner_text()
+    assert fitted.startswith("11 April lo, prior everyday: b = 0.03. 6 images fitted so far"), fitted
+
+    def arrow_right(slider):
+        handle = slider.locator(".noUi-handle")
+        return lambda: (handle.focus(), handle.press("ArrowRight"))
+
+    seconds = _timed_redraw(widget, picture, arrow_right(file))
+    assert _readout(file) == "11 April hi"
+    expect(caption).to_contain_text("11 April hi, prior everyday")
+    one_figure_left("the day and band's move")
+    print(f"day, band -> 11 April hi: new picture in {seconds:.2f} s")  # (shown by pytest -rP)
+    assert seconds < 1.0, f"the cached fit of 11 April hi took {seconds:.2f} s to show"
+    widget.scroll_into_view_if_needed()
+    _shot(page, f"{name}_day_band_after")
+
+    # the prior: ToggleButtons, one click
+    prior = widget.locator(".widget-toggle-buttons")
+    assert prior.locator(".widget-toggle-button.mod-active").inner_text().strip() == "everyday"
+    picture = _image_digest(widget)
+    button = prior.get_by_role("button", name="black-hole", exact=True)
+    seconds = _timed_redraw(widget, picture, button.click)
+    expect(prior.locator(".widget-toggle-button.mod-active")).to_have_text("black-hole")
+    expect(caption).to_contain_text("11 April hi, prior black-hole: b = 0.03. 6 images fitted so far")
+    one_figure_left("the prior's click")
+    print(f"prior -> black-hole: new picture in {seconds:.2f} s")
+    assert seconds < 1.0, f"the cached black-hole fit took {seconds:.2f} s to show"
+    widget.scroll_into_view_if_needed()
+    _shot(page, f"{name}_prior_after")
+
+    # the prior's weight: 0.1 was never fitted, so this move fits a new image (about 3 s, not timed)
+    weight = _slider(widget, "prior's weight b")
+    picture = _image_digest(widget)
+    arrow_right(weight)()
+    _wait_for_change(widget, picture, 60)
+    assert _readout(weight) == "0.1"
+    expect(caption).to_contain_text("11 April hi, prior black-hole: b = 0.1. 7 images fitted so far")
+    one_figure_left("the weight's move")
+    widget.scroll_into_view_if_needed()
+    _shot(page, f"{name}_weight_after")
 
 
 def _check_run(page, lab, name):

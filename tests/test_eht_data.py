@@ -106,6 +106,12 @@ def test_closure_quantities_are_eht_imagings_minimal_sets(averaged, ehtim_obs):
     np.testing.assert_array_equal(ours_lca.stations, np.c_[lca["t1"], lca["t2"], lca["t3"], lca["t4"]])
     np.testing.assert_allclose(ours_lca.value, lca["camp"], atol=1e-6)
     np.testing.assert_allclose(ours_lca.sigma, lca["sigmaca"], rtol=1e-5)
+    with contextlib.redirect_stdout(io.StringIO()):  # without the intra-site baselines (cp_uv_min)
+        cut = ehtim_obs.c_phases(count="min", uv_min=1e8)
+    ours_cut = closure.closure_phases(averaged, uv_min=1e8)
+    assert len(ours_cut.value) == len(cut) < len(cp)
+    np.testing.assert_array_equal(ours_cut.stations, np.c_[cut["t1"], cut["t2"], cut["t3"]])
+    np.testing.assert_allclose(np.degrees(ours_cut.value), cut["cphase"], atol=1e-4)
 
 
 def _toy(n_stations=5, times=3, seed=0):
@@ -189,10 +195,13 @@ def test_the_chi_squares_are_eht_imagings(averaged, ehtim_obs):
     im = eh.image.Image(img, synthetic.PIXEL_UAS * eh.RADPERUAS, ehtim_obs.ra, ehtim_obs.dec, rf=ehtim_obs.rf,
                         pulse=deltaPulse2D, source=ehtim_obs.source, mjd=ehtim_obs.mjd)
     with contextlib.redirect_stdout(io.StringIO()):
-        cp = ehtim_obs.chisq(im, dtype="cphase", ttype="direct", count="min")
-        lca = ehtim_obs.chisq(im, dtype="logcamp", ttype="direct", count="min")
-    ours = ci.chi_squares(P, img)
-    assert ours[0] == pytest.approx(cp, rel=1e-4) and ours[1] == pytest.approx(lca, rel=1e-4)
+        cp_all = ehtim_obs.chisq(im, dtype="cphase", ttype="direct", maxset=False)
+        cp_cut = ehtim_obs.chisq(im, dtype="cphase", ttype="direct", maxset=False, cp_uv_min=1e8)
+        lca = ehtim_obs.chisq(im, dtype="logcamp", ttype="direct", maxset=False)
+    ours = ci.chi_squares(P, img)  # the closure phases without the intra-site baselines, as the EHT pipeline
+    assert ours[0] == pytest.approx(cp_cut, rel=1e-4) and ours[1] == pytest.approx(lca, rel=1e-4)
+    assert ci.chi_squares(ci.Problem(averaged, cp_uv_min=0.0), img)[0] == pytest.approx(cp_all, rel=1e-4)
+    assert abs(cp_all - cp_cut) > 1e-3 * cp_all  # the cut changes something
 
 
 def test_simulated_observations_keep_the_coverage_and_corrupt_only_what_closures_cancel(averaged):
@@ -206,3 +215,51 @@ def test_simulated_observations_keep_the_coverage_and_corrupt_only_what_closures
     np.testing.assert_array_equal(simulate.observe_like(averaged, truth, seed=1).vis, sim.vis)
     with pytest.raises(ValueError, match="gain_sigma"):
         simulate.observe_like(averaged, truth, seed=1, gain_sigma=-0.1)
+
+
+def test_zero_baselines_are_scaled_to_the_compact_flux(raw):
+    short = np.hypot(raw.u, raw.v) < ed.ZERO_BASELINE_UV
+    assert set(zip(raw.station1[short], raw.station2[short])) == {("AA", "AP"), ("JC", "SM")}
+    assert np.median(np.abs(raw.vis[short])) == pytest.approx(1.2, abs=0.15)  # the ring and the jet
+    before = raw.vis.copy()
+    scaled = ed.rescale_zero_baselines(raw, 0.6)
+    np.testing.assert_array_equal(raw.vis, before)  # the caller's observation is not changed
+    assert np.median(np.abs(scaled.vis[short])) == pytest.approx(0.6)
+    ratio = np.abs(scaled.vis / raw.vis)
+    np.testing.assert_allclose(ratio[~short], 1.0)
+    np.testing.assert_allclose(scaled.sigma / raw.sigma, ratio)  # the signal-to-noise ratio is kept
+
+
+def _write_variant(tmp_path, change):
+    from astropy.io import fits
+
+    with fits.open(ed.data_file("100", "lo")) as hdus:
+        change(hdus)
+        path = tmp_path / "variant.uvfits"
+        hdus.writeto(path)
+    return path
+
+
+def test_a_file_of_another_layout_is_refused(tmp_path):
+    def stokes_basis(hdus):
+        hdus[0].header["CRVAL3"] = 1.0  # I, Q, U, V instead of RR, LL, RL, LR
+    with pytest.raises(ValueError, match="must start with RR and LL"):
+        ed.read_uvfits(_write_variant(tmp_path, stokes_basis))
+
+
+def test_a_flagged_hand_leaves_the_other(tmp_path):
+    def flag_ll(hdus):
+        hdus[0].data.data[:5, 0, 0, 0, 0, 1, 2] = 0.0  # LL's weight of the first five rows
+        hdus[0].data.data[5:8, 0, 0, 0, 0, :2, 2] = -1.0  # both hands of the next three
+    variant = ed.read_uvfits(_write_variant(tmp_path, flag_ll))
+    full = ed.read_uvfits(ed.data_file("100", "lo"))
+    assert len(variant.u) == len(full.u) - 3
+    np.testing.assert_allclose(variant.vis[:5], full.vis[:5], rtol=1e-6)  # RR alone holds the same Stokes I
+    np.testing.assert_allclose(variant.sigma[:5], np.sqrt(2) * full.sigma[:5], rtol=1e-6)  # from one hand
+
+
+def test_counts_of_independent_closures_start_at_three_and_four_stations():
+    n_cp, n_ca = closure.count_independent(np.arange(6))
+    assert list(n_cp) == [0, 0, 0, 1, 3, 6] and list(n_ca) == [0, 0, 0, 0, 2, 5]
+    with pytest.raises(ValueError, match="n_stations must be >= 0"):
+        closure.count_independent(-1)

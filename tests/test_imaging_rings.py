@@ -126,3 +126,17 @@ def test_blur_refuses_a_negative_width():
         rings.blur(np.ones((8, 8)), -1.0)
     with pytest.raises(ValueError, match="fov_uas"):
         rings.blur(np.ones((8, 8)), 1.0, fov_uas=0.0)
+
+
+def test_centres_outside_rex_diameter_range_are_not_candidates():
+    """REx's prior: a centre whose peaks' mean diameter is beyond 50 µas (or below 15) is not a candidate."""
+    from cfgmm_lib.imaging.synthetic import RingParameters, render
+
+    big = render(RingParameters(radius=28.0, width=5.0, asymmetry=0.0, orientation=0.0, offset_x=0.0, offset_y=0.0))
+    with pytest.raises(ValueError, match="outside REx's range 15 to 50"):
+        rings.measure_ring(big)
+    fits = render(RingParameters(radius=24.0, width=5.0, asymmetry=0.0, orientation=0.0, offset_x=0.0, offset_y=0.0))
+    ring = rings.measure_ring(fits)
+    assert ring.diameter_uas == pytest.approx(48.0, abs=1.0) and not ring.at_limit
+    wide = render(RingParameters(radius=25.6, width=5.0, asymmetry=0.0, orientation=0.0, offset_x=0.0, offset_y=0.0))
+    assert rings.measure_ring(wide).at_limit  # a 51 µas ring: REx's prior holds it at 50

@@ -56,12 +56,9 @@ def pair_differences(py: Path) -> list[str]:
     return problems
 
 
-def execute(py: Path, timeout: int = 600, parameters: dict[str, str] | None = None):
-    """Run a notebook source top to bottom; returns the executed notebook and its run time.
-
-    ``parameters`` (name -> Python source of its value) are set in a cell run right after the
-    parameters cell, as a learner would edit that cell (papermill's "injected-parameters").
-    """
+def with_parameters(py: Path, parameters: dict[str, str] | None = None):
+    """The notebook source ``py``, with ``parameters`` (name -> Python source of its value) set in a cell
+    right after the parameters cell, as a learner would edit that cell (papermill's "injected-parameters")."""
     nb = jupytext.read(py)
     nb.metadata.pop("widgets", None)
     if parameters:
@@ -71,6 +68,16 @@ def execute(py: Path, timeout: int = 600, parameters: dict[str, str] | None = No
         cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v}" for k, v in parameters.items()))
         cell.metadata["tags"] = ["injected-parameters"]
         nb.cells.insert(1, cell)
+    return nb
+
+
+def execute(py: Path, timeout: int = 600, parameters: dict[str, str] | None = None):
+    """Run a notebook source top to bottom; returns the executed notebook and its run time.
+
+    ``parameters`` (name -> Python source of its value) are set in a cell run right after the
+    parameters cell, as a learner would edit that cell (papermill's "injected-parameters").
+    """
+    nb = with_parameters(py, parameters)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}},
         record_timing=False, store_widget_state=False,

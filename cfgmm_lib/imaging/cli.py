@@ -1,7 +1,7 @@
 """The command line, as radio astronomers use one::
 
     python -m cfgmm_lib.imaging reconstruct DATA.uvfits --out IMAGE.fits [--prior everyday|black-hole|none]
-                                            [--fov 160] [--seed 0] [--weight 1.0]
+                                            [--fov 160] [--seed 0] [--weight 0.03]
 
 reads a calibrated Stokes I uvfits file (the EHT's 2017 release, or any file in its layout), images
 it from its closure quantities (``pipeline.reconstruct``), writes a 64 x 64 FITS image (Jy per
@@ -73,7 +73,8 @@ def main(argv=None) -> int:
     print(f"reduced chi-squares: closure phases {fit.chi2_cp:.3f}, log closure amplitudes {fit.chi2_lca:.3f}")
     try:
         ring = rings.measure_ring(fit.image, args.fov)
-        print(f"ring: diameter {ring.diameter_uas:.1f} uas, width {ring.width_uas:.1f} uas, "
+        limit = " (at REx's limit: its prior, not the image, set it)" if ring.at_limit else ""
+        print(f"ring: diameter {ring.diameter_uas:.1f} uas{limit}, width {ring.width_uas:.1f} uas, "
               f"brightest at position angle {ring.position_angle_deg:.0f} deg (east of north)")
     except ValueError as exc:
         print(f"no ring measured: {exc}")

@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .eht_data import Observation
+from ..core.validation import check_scalar
+from .eht_data import Observation, station_indices
 
 __all__ = ["Closures", "closure_phases", "log_closure_amplitudes", "model_closure_phases",
            "model_log_closure_amplitudes", "count_independent"]
@@ -70,23 +71,23 @@ class Closures(NamedTuple):
 def count_independent(n_stations) -> tuple[np.ndarray, np.ndarray]:
     """Independent closure phases ``(n-1)(n-2)/2`` and closure amplitudes ``n(n-3)/2`` for n stations."""
     n = np.asarray(n_stations)
-    return (n - 1) * (n - 2) // 2, np.where(n >= 4, n * (n - 3) // 2, 0)
+    if (n < 0).any():
+        raise ValueError(f"n_stations must be >= 0, got {n}")
+    return np.where(n >= 3, (n - 1) * (n - 2) // 2, 0), np.where(n >= 4, n * (n - 3) // 2, 0)
 
 
-def _table(obs: Observation):
-    """Per distinct time: which stations are present and the row (and direction) of each baseline."""
+def _table(obs: Observation, use=None):
+    """Per distinct time: which stations are present and the row (and direction) of each baseline
+    (only the rows where ``use`` is True, if given)."""
     codes = list(obs.stations)
-    index = {c: i for i, c in enumerate(codes)}
-    unknown = (set(obs.station1) | set(obs.station2)) - set(codes)
-    if unknown:
-        raise ValueError(f"obs: station(s) {sorted(unknown)} are not in obs.stations {codes}")
+    a, b = station_indices(obs)
     times, t = np.unique(obs.time_h, return_inverse=True)
-    a = np.array([index[s] for s in obs.station1], dtype=int)
-    b = np.array([index[s] for s in obs.station2], dtype=int)
     S = len(codes)
     row = np.full((len(times), S, S), -1)
     sign = np.zeros((len(times), S, S), dtype=int)
     rows = np.arange(len(a))
+    if use is not None:
+        t, a, b, rows = t[use], a[use], b[use], rows[use]
     row[t, a, b], sign[t, a, b] = rows, 1
     row[t, b, a], sign[t, b, a] = rows, -1  # the conjugate baseline
     present = (row >= 0).any(axis=2)
@@ -111,18 +112,23 @@ def _assemble(times, row, sign, groups, codes, wanted):
     return r[ok], s[ok], tt, codes[groups[ok]]
 
 
-def closure_phases(obs: Observation) -> Closures:
+def closure_phases(obs: Observation, uv_min: float = 0.0) -> Closures:
     """eht-imaging's minimal set of closure phases (``c_phases(count='min')``), in radians.
 
     Parameters
     ----------
     obs : Observation with M rows (usually scan-averaged, with the systematic error added)
+    uv_min : float, default 0
+        Baselines shorter than this (wavelengths) are left out before the triangles are formed
+        (eht-imaging's ``cp_uv_min``): with ``eht_data.ZERO_BASELINE_UV``, the triangles with two
+        co-located stations, whose closure phase any compact image makes zero.
 
     Returns
     -------
-    Closures with k = 3
+    Closures with k = 3 (``rows`` index obs's rows)
     """
-    times, row, sign, present, codes = _table(obs)
+    uv_min = check_scalar(uv_min, "uv_min", low=0.0)
+    times, row, sign, present, codes = _table(obs, np.hypot(obs.u, obs.v) >= uv_min)
     parts = []
     for n in np.unique(present.sum(axis=1)):  # a loop over station counts (at most the array's size)
         if n < 3:

@@ -27,8 +27,9 @@ eht-imaging's ``simple``, ``tv`` and ``tv2``):
 ``rml`` runs them as eht-imaging's examples do: a few rounds, each started from the last result
 blurred by the array's nominal resolution. ``hqs`` then adds the patch prior: for each gamma of the
 schedule, the patch step (``reconstruct.patch_targets``: notebook 06's, with each patch's posterior
-mean over the components instead of the most likely component's estimate, since a choice among
-components jumps when the image moves a little, and the fit would then jump with it) and an image step
+mean over the components instead of the most likely component's estimate: a choice among
+components jumps when the image moves a little, and the fit, and the ring measured on it, would
+jump with it) and an image step
 that minimises the chi-squares plus ``(b gamma / n) sum_n ||P_n x - z_n||^2 / 2`` (n patches; the
 image in ``synthetic.UNIT_JY``, as the prior learned it).
 
@@ -40,26 +41,26 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from ..core.mixture import FullMixture
 from ..core.model_checks import check_full_mixture
 from ..core.validation import check_scalar
-from .closure import Closures, closure_phases, log_closure_amplitudes
-from .eht_data import Observation
+from .closure import closure_phases, log_closure_amplitudes
+from .eht_data import ZERO_BASELINE_UV, Observation
 from .patches import PATCH
 from .reconstruct import HANDOUT_GAMMAS, patch_targets
-from .synthetic import FOV_UAS, NPIX, UNIT_JY, pixel_coordinates
-from .vlbi import UAS
+from .rings import blur
+from .synthetic import FOV_UAS, FWHM_PER_SIGMA, NPIX, UNIT_JY, pixel_coordinates
+from .vlbi import UAS, fourier_matrix
 
 __all__ = ["FLUX_JY", "REGULARISERS", "Problem", "Fit", "rml", "hqs", "gaussian_image", "chi_squares"]
 
 FLUX_JY = 0.6
-#: Default weights of the regularisers (chosen on the synthetic sources of notebook 08).
-REGULARISERS = {"mem": 0.01, "tv": 0.01, "tv2": 0.0}
-_FWHM = 2 * np.sqrt(2 * np.log(2))
+#: Default weights of the regularisers: those chosen on synthetic sources (``benchmarks/tune_m87.py``;
+#: ``pipeline.RML_WEIGHTS`` is this dictionary).
+REGULARISERS = {"mem": 0.3, "tv": 0.3, "tv2": 0.0}
 
 
 class Fit(NamedTuple):
@@ -87,35 +88,45 @@ class Problem:
     Parameters
     ----------
     obs : Observation
-        Usually ``eht_data.add_systematic(eht_data.scan_average(...))``.
+        Usually ``pipeline.prepare`` of a file (zero baselines rescaled, scan-averaged, systematic error added).
     npix : int, default 64
     fov_uas : float, default 160
     flux_jy : float, default 0.6
+    cp_uv_min : float, default ``eht_data.ZERO_BASELINE_UV``
+        Closure phases leave out baselines shorter than this (the EHT pipeline's ``cp_uv_min``).
 
     Attributes
     ----------
     A : complex array of shape (M, npix**2)
+        ``vlbi.fourier_matrix`` at obs's (u, v).
     cp, lca : Closures
+        The closure phases (minimal set, short baselines left out) and log closure amplitudes.
+    flux : float
+        The fixed total flux in image units (``synthetic.UNIT_JY``): 150 for 0.6 Jy.
+    resolution_uas : float
+        The array's nominal resolution, ``1 / max |uv|``, in micro-arcseconds.
+    obs : Observation
     """
 
-    def __init__(self, obs: Observation, npix: int = NPIX, fov_uas: float = FOV_UAS, flux_jy: float = FLUX_JY):
+    def __init__(self, obs: Observation, npix: int = NPIX, fov_uas: float = FOV_UAS, flux_jy: float = FLUX_JY,
+                 cp_uv_min: float = ZERO_BASELINE_UV):
         if not isinstance(obs, Observation):
             raise TypeError(f"obs must be an eht_data.Observation, got {type(obs).__name__}")
-        if len(obs.u) == 0 or not (np.isfinite(obs.vis).all() and (obs.sigma > 0).all()):
-            raise ValueError("obs must hold visibilities, all finite, with sigma > 0")
+        finite = all(np.isfinite(np.asarray(x)).all() for x in (obs.u, obs.v, obs.vis, obs.sigma))
+        if len(obs.u) == 0 or not finite or not (np.asarray(obs.sigma) > 0).all():
+            raise ValueError("obs must hold visibilities with finite u, v, vis and sigma, and sigma > 0")
         self.npix = check_scalar(npix, "npix", int, low=PATCH)
         self.fov_uas = check_scalar(fov_uas, "fov_uas", low=0.0, low_inclusive=False)
         self.flux = check_scalar(flux_jy, "flux_jy", low=0.0, low_inclusive=False) / UNIT_JY  # image units
-        east, north = pixel_coordinates(self.npix, self.fov_uas)
-        self.A = np.exp(2j * np.pi * (np.outer(obs.u, east.ravel() * UAS) + np.outer(obs.v, north.ravel() * UAS)))
-        self.cp, self.lca = closure_phases(obs), log_closure_amplitudes(obs)
+        self.A = fourier_matrix(obs.u, obs.v, self.npix, self.fov_uas)
+        self.cp, self.lca = closure_phases(obs, cp_uv_min), log_closure_amplitudes(obs)
         if len(self.cp.value) == 0 and len(self.lca.value) == 0:
             raise ValueError("obs has no closure phase and no closure amplitude (fewer than 3 stations at every time)")
         self.resolution_uas = 1 / np.hypot(obs.u, obs.v).max() / UAS
         self.obs = obs
 
     def data_terms(self, x: np.ndarray) -> tuple[float, float, np.ndarray]:
-        """``chi2_cp``, ``chi2_lca`` and the gradient of their sum, for pixels x (N,)."""
+        """``chi2_cp``, ``chi2_lca`` and the gradient of their sum (shape (N,)), for pixels x of shape (N,)."""
         V = self.A @ x
         M = len(V)
         coef = np.zeros(M, dtype=complex)
@@ -151,7 +162,7 @@ def chi_squares(problem: Problem, image) -> tuple[float, float]:
 def gaussian_image(npix: int = NPIX, fov_uas: float = FOV_UAS, fwhm_uas: float = 50.0, flux: float = 1.0) -> np.ndarray:
     """A centred circular Gaussian of total ``flux``, shape (npix, npix)."""
     east, north = pixel_coordinates(npix, fov_uas)
-    g = np.exp(-0.5 * (east**2 + north**2) / (fwhm_uas / _FWHM) ** 2)
+    g = np.exp(-0.5 * (east**2 + north**2) / (fwhm_uas / FWHM_PER_SIGMA) ** 2)
     return flux * g / g.sum()
 
 
@@ -240,8 +251,7 @@ def rml(problem: Problem, weights=None, *, prior_fwhm_uas: float = 50.0, rounds:
     rounds = check_scalar(rounds, "rounds", int, low=1)
     maxiter = check_scalar(maxiter, "maxiter", int, low=1)
     prior_fwhm_uas = check_scalar(prior_fwhm_uas, "prior_fwhm_uas", low=0.0, low_inclusive=False)
-    p = gaussian_image(problem.npix, problem.fov_uas, prior_fwhm_uas, problem.flux).ravel()
-    p = np.maximum(p, 1e-8 * p.max())
+    p = _prior_image(problem, prior_fwhm_uas)
     x, total = p.copy(), 0
     for r in range(rounds):
         if r:
@@ -251,15 +261,20 @@ def rml(problem: Problem, weights=None, *, prior_fwhm_uas: float = 50.0, rounds:
     return _fit(problem, x, total)
 
 
+def _prior_image(problem: Problem, fwhm_uas: float) -> np.ndarray:
+    """The maximum-entropy prior p (N,): a centred Gaussian of the total flux, floored at 1e-8 of its peak."""
+    p = gaussian_image(problem.npix, problem.fov_uas, fwhm_uas, problem.flux).ravel()
+    return np.maximum(p, 1e-8 * p.max())
+
+
 def _blur(x: np.ndarray, problem: Problem) -> np.ndarray:
-    sigma_pix = problem.resolution_uas / _FWHM / (problem.fov_uas / problem.npix)
-    img = gaussian_filter(x.reshape(problem.npix, problem.npix), sigma_pix, mode="constant")
+    img = blur(x.reshape(problem.npix, problem.npix), problem.resolution_uas, problem.fov_uas)
     img = np.maximum(img, 1e-8 * img.max())
     return (img * problem.flux / img.sum()).ravel()
 
 
 def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAMMAS, *, start: Fit | None = None,
-        stride: int = 2, maxiter: int = 100, weights=None) -> Fit:
+        stride: int = 2, maxiter: int = 100, weights=None, prior_fwhm_uas: float = 50.0) -> Fit:
     """Half-quadratic splitting with the EM-learned patch prior, the image step on closure quantities.
 
     Parameters
@@ -277,6 +292,8 @@ def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAM
         L-BFGS-B iterations per gamma at most.
     weights : dict, optional
         Regularisers kept beside the patch term (default none).
+    prior_fwhm_uas : float, default 50
+        The maximum-entropy prior's width, if ``weights`` has ``mem``.
 
     Returns
     -------
@@ -293,9 +310,10 @@ def hqs(problem: Problem, prior: FullMixture, b: float = 1.0, gammas=HANDOUT_GAM
     stride = check_scalar(stride, "stride", int, low=1)
     if PATCH % stride or problem.npix % stride:
         raise ValueError(f"stride must divide the patch side {PATCH} and npix {problem.npix}, got {stride}")
+    prior_fwhm_uas = check_scalar(prior_fwhm_uas, "prior_fwhm_uas", low=0.0, low_inclusive=False)
     start = rml(problem) if start is None else start
     x = np.asarray(start.image, dtype=float).ravel() / UNIT_JY
-    p = gaussian_image(problem.npix, problem.fov_uas, 50.0, problem.flux).ravel()
+    p = _prior_image(problem, prior_fwhm_uas)
     n = (problem.npix // stride) ** 2
     cover = (PATCH // stride) ** 2
     shape = (problem.npix, problem.npix)

@@ -10,6 +10,8 @@ the ``csv`` files give. The eight ``uvfits`` files ship with the project under
 
 The error budget before imaging is the EHT eht-imaging pipeline's:
 
+0. ``rescale_zero_baselines``: the intra-site baselines (ALMA-APEX, JCMT-SMA), which also see the
+   jet's extended emission, are scaled to the compact source's 0.6 Jy;
 1. ``scan_average``: a new scan starts after a gap of more than ``SCAN_GAP_H`` (0.0165 h, about a
    minute) between successive time stamps; each baseline's visibilities within a scan are averaged
    coherently (mean of the complex values; ``sigma = sqrt(sum sigma_k^2) / n``), at the baseline's
@@ -31,8 +33,9 @@ import numpy as np
 
 from ..core.validation import check_scalar
 
-__all__ = ["Observation", "STATION_NAMES", "DATA_DIR", "DAYS", "BANDS", "SCAN_GAP_H", "SYSTEMATIC",
-           "read_uvfits", "read_csv", "data_file", "scan_average", "add_systematic", "select_stations"]
+__all__ = ["Observation", "STATION_NAMES", "DATA_DIR", "DAYS", "BANDS", "SCAN_GAP_H", "SYSTEMATIC", "ZERO_BASELINE_UV",
+           "read_uvfits", "read_csv", "data_file", "station_indices", "scan_average", "rescale_zero_baselines",
+           "add_systematic", "select_stations"]
 
 #: The uvfits station codes and the names used in the text (and by ``vlbi.STATIONS``).
 STATION_NAMES = {"AA": "ALMA", "AP": "APEX", "AZ": "SMT", "JC": "JCMT", "LM": "LMT", "PV": "PV", "SM": "SMA",
@@ -42,6 +45,8 @@ DAYS = {"095": "5 April 2017", "096": "6 April 2017", "100": "10 April 2017", "1
 BANDS = ("lo", "hi")
 SCAN_GAP_H = 0.0165
 SYSTEMATIC = 0.02
+#: Baselines shorter than this (wavelengths) are the intra-site ones: ALMA-APEX, JCMT-SMA (0.1 to 2.6 million).
+ZERO_BASELINE_UV = 1e8
 _C = 299_792_458.0
 
 
@@ -127,29 +132,56 @@ def data_file(day: str = "095", band: str = "lo", kind: str = "uvfits", root=Non
     return path
 
 
+def _axis(header, name: str) -> int | None:
+    """The FITS axis number (2..NAXIS) whose CTYPE is ``name``, or None."""
+    return next((k for k in range(2, header["NAXIS"] + 1) if str(header.get(f"CTYPE{k}", "")).strip() == name), None)
+
+
+def _check_layout(header, path) -> None:
+    """Refuse a uvfits file this reader would misread: not random groups, not RR and LL first, or more
+    than one IF or channel."""
+    if not header.get("GROUPS", False):
+        raise ValueError(f"{path}: not a random-groups uvfits file (GROUPS is not T)")
+    stokes, freq, ifs = _axis(header, "STOKES"), _axis(header, "FREQ"), _axis(header, "IF")
+    if stokes is None or freq is None:
+        raise ValueError(f"{path}: the file has no STOKES or no FREQ axis")
+    if header[f"CRVAL{stokes}"] != -1 or header[f"CDELT{stokes}"] != -1 or header[f"NAXIS{stokes}"] < 2:
+        raise ValueError(f"{path}: the polarisation axis must start with RR and LL (CRVAL -1, CDELT -1, 2 or more), "
+                         f"as the EHT release's files do; got CRVAL {header[f'CRVAL{stokes}']}, "
+                         f"CDELT {header[f'CDELT{stokes}']}, {header[f'NAXIS{stokes}']} products")
+    if header[f"NAXIS{freq}"] != 1 or (ifs is not None and header[f"NAXIS{ifs}"] != 1):
+        raise ValueError(f"{path}: one IF and one channel are read (the release averages over all 32 IFs); this "
+                         f"file has {header[f'NAXIS{freq}']} channels and "
+                         f"{header[f'NAXIS{ifs}'] if ifs is not None else 1} IFs")
+
+
 def read_uvfits(path) -> Observation:
     """Read a release ``uvfits`` file (random groups) into Stokes I visibilities.
 
     Parameters
     ----------
     path : str or Path
+        A calibrated file in the release's layout: random groups, the polarisation axis starting with
+        RR and LL, one IF and one channel (other layouts are refused with ``ValueError``).
 
     Returns
     -------
     Observation
-        Rows with zero weight are dropped; Stokes I is the mean of RR and LL and its sigma
-        ``1 / sqrt(w_RR + w_LL)`` (the inverse-variance mean).
+        Stokes I is the inverse-variance mean of RR and LL (both hold the Stokes I estimate in the
+        release, each with weight ``1 / (2 sigma_I^2)``), its sigma ``1 / sqrt(w_RR + w_LL)``, which is
+        sigma_I; where one hand is flagged (weight <= 0 or not finite) the other alone is used, and rows
+        with neither are dropped.
     """
     from astropy.io import fits  # astropy is slow to import: only the readers need it
 
     with fits.open(Path(path), memmap=False) as hdus:
         groups, header = hdus[0].data, hdus[0].header
+        _check_layout(header, path)
         antennas = hdus["AIPS AN"].data
         codes = tuple(str(a).strip() for a in antennas["ANNAME"])
         numbers = np.asarray(antennas["NOSTA"], dtype=int)
         positions = np.asarray(antennas["STABXYZ"], dtype=float)
-        freq = float(next(header[f"CRVAL{k}"] for k in range(2, header["NAXIS"] + 1)
-                          if str(header.get(f"CTYPE{k}", "")).strip() == "FREQ"))
+        freq = float(header[f"CRVAL{_axis(header, 'FREQ')}"])
         mjd = int(round(float(header.get("MJD", 0)))) or None
         data = np.asarray(groups.data, dtype=float).reshape(len(groups), -1, 3)  # (M, pol, re/im/weight)
         baseline = np.asarray(groups.par("BASELINE"), dtype=float)
@@ -158,18 +190,24 @@ def read_uvfits(path) -> Observation:
         v = np.asarray(groups.par("VV---SIN"), dtype=float) * freq
         ra, dec = float(header["OBSRA"]), float(header["OBSDEC"])
         source = str(header.get("OBJECT", "")).strip()
-    rr, ll = data[:, 0], data[:, 1]
-    w = np.where(np.isfinite(rr[:, 2]), rr[:, 2], 0.0) + np.where(np.isfinite(ll[:, 2]), ll[:, 2], 0.0)
-    keep = w > 0
-    vis = np.where(keep, 0.5 * (rr[:, 0] + ll[:, 0]) + 0.5j * (rr[:, 1] + ll[:, 1]), 0)
+    hands = data[:, :2]  # RR, LL: (M, 2, 3)
+    valid = np.isfinite(hands).all(axis=2) & (hands[:, :, 2] > 0)
+    w = np.where(valid, hands[:, :, 2], 0.0)  # (M, 2)
+    total = w.sum(axis=1)
+    keep = total > 0
+    safe = np.where(keep, total, 1.0)
+    re = np.sum(w * np.where(valid, hands[:, :, 0], 0.0), axis=1) / safe
+    im = np.sum(w * np.where(valid, hands[:, :, 1], 0.0), axis=1) / safe
     a1, a2 = np.divmod(np.rint(baseline).astype(int), 256)
-    code = dict(zip(numbers, codes))
+    order = np.argsort(numbers)
+    names = np.asarray(codes)[order]
+    first = names[np.searchsorted(numbers[order], a1)]
+    second = names[np.searchsorted(numbers[order], a2)]
     if mjd is None:
         mjd = int(np.floor(jd.min() - 2400000.5))
     time_h = (jd - 2400000.5 - mjd) * 24.0
-    names = np.array([code[a] for a in a1]), np.array([code[a] for a in a2])
-    return Observation(time_h[keep], names[0][keep], names[1][keep], u[keep], v[keep], vis[keep],
-                       1.0 / np.sqrt(w[keep]), freq, ra, dec, mjd, source, codes, positions)
+    return Observation(time_h[keep], first[keep], second[keep], u[keep], v[keep], (re + 1j * im)[keep],
+                       1.0 / np.sqrt(total[keep]), freq, ra, dec, mjd, source, codes, positions)
 
 
 def read_csv(path, stations=None) -> Observation:
@@ -193,6 +231,27 @@ def read_csv(path, stations=None) -> Observation:
                        np.full((len(codes), 3), np.nan))
 
 
+def station_indices(obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's two stations as positions in ``obs.stations``.
+
+    Returns
+    -------
+    a, b : int arrays of shape (M,)
+    """
+    codes = np.asarray(obs.stations)
+    order = np.argsort(codes)
+    out = []
+    for names in (obs.station1, obs.station2):
+        pos = np.searchsorted(codes[order], names)
+        pos = np.minimum(pos, len(codes) - 1)
+        found = codes[order][pos] == names
+        if not found.all():
+            raise ValueError(f"obs: station(s) {sorted(set(np.asarray(names)[~found]))} are not in obs.stations "
+                             f"{list(codes)}")
+        out.append(order[pos])
+    return out[0], out[1]
+
+
 def _with(obs: Observation, rows, **fields) -> Observation:
     """``obs`` restricted to ``rows`` (an index or mask over its visibilities), with ``fields`` replaced."""
     per_row = {name: getattr(obs, name)[rows] for name in ("time_h", "station1", "station2", "u", "v", "vis", "sigma")}
@@ -214,6 +273,8 @@ def scan_average(obs: Observation, gap_h: float = SCAN_GAP_H) -> Observation:
     Observation with one row per (scan, baseline), sorted by time then baseline
     """
     gap_h = check_scalar(gap_h, "gap_h", low=0.0, low_inclusive=False)
+    if len(obs.time_h) == 0:
+        raise ValueError("obs holds no visibility: there is nothing to average")
     times = np.unique(obs.time_h)
     scan_of_time = np.concatenate([[0], np.cumsum(np.diff(times) > gap_h)])
     scan = scan_of_time[np.searchsorted(times, obs.time_h)]
@@ -234,6 +295,29 @@ def scan_average(obs: Observation, gap_h: float = SCAN_GAP_H) -> Observation:
                             u=mean(obs.u), v=mean(obs.v), vis=vis, sigma=sigma)
     order = np.lexsort((averaged.station2, averaged.station1, averaged.time_h))
     return _with(averaged, order)
+
+
+def rescale_zero_baselines(obs: Observation, flux_jy: float = 0.6, uv_max: float = ZERO_BASELINE_UV) -> Observation:
+    """Scale the intra-site baselines (ALMA-APEX, JCMT-SMA: shorter than ``uv_max`` wavelengths) to the
+    compact source's flux, as the EHT's eht-imaging pipeline does (``rescale_zerobaseline``).
+
+    Those baselines see about 1.2 Jy: the ring's 0.6 Jy and the jet's larger emission, which every
+    longer baseline resolves out. An image of the compact source alone cannot give them more than its
+    own flux, so their visibilities and sigmas are multiplied by ``flux_jy / median |V|`` of the short
+    rows (the pipeline uses ALMA-APEX's median; the two intra-site baselines agree to 1 %).
+
+    Returns
+    -------
+    Observation (the caller's is not changed)
+    """
+    flux_jy = check_scalar(flux_jy, "flux_jy", low=0.0, low_inclusive=False)
+    uv_max = check_scalar(uv_max, "uv_max", low=0.0, low_inclusive=False)
+    short = np.hypot(obs.u, obs.v) < uv_max
+    if not short.any():
+        return obs
+    factor = flux_jy / np.median(np.abs(obs.vis[short]))
+    scale = np.where(short, factor, 1.0)
+    return obs._replace(vis=obs.vis * scale, sigma=obs.sigma * scale)
 
 
 def add_systematic(obs: Observation, fraction: float = SYSTEMATIC) -> Observation:

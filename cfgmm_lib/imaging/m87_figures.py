@@ -60,7 +60,7 @@ def coverage_figure(observations: dict, simulated: Coverage):
 def amplitude_figure(obs: Observation, title: str):
     """Visibility amplitude against baseline length: the ring's Fourier signature (a null near 3.4 billion
     wavelengths, a second hump beyond). The short ALMA-APEX and JCMT-SMA baselines see the total flux
-    (about 1.1 Jy, the extended jet included), the longer ones only the compact ring (0.6 Jy or less)."""
+    (about 1.2 Jy, the extended jet included), the longer ones only the compact ring (0.6 Jy or less)."""
     fig = _figure(10, 5)
     ax = fig.add_subplot()
     r = np.hypot(obs.u, obs.v) / 1e9
@@ -105,10 +105,14 @@ def m87_explorer(fits: Callable, files: list, priors: list, weights: list, file:
 
     sliders = {
         "file": widgets.SelectionSlider(options=files, value=file, description="day, band", continuous_update=False,
-                                        style={"description_width": "initial"}),
-        "prior": widgets.ToggleButtons(options=priors, value=prior, description="prior"),
+                                        style={"description_width": "initial"},
+                                        layout=widgets.Layout(width="380px", margin="0 24px 0 0")),
+        "prior": widgets.ToggleButtons(options=priors, value=prior, description="prior",
+                                       style={"button_width": "96px", "description_width": "initial"},
+                                       layout=widgets.Layout(margin="0 24px 0 0")),
         "weight": widgets.SelectionSlider(options=weights, value=weight, description="prior's weight b",
-                                          continuous_update=False, style={"description_width": "initial"}),
+                                          continuous_update=False, style={"description_width": "initial"},
+                                          layout=widgets.Layout(width="320px")),
     }
 
     def draw(file, prior, weight):
@@ -121,4 +125,6 @@ def m87_explorer(fits: Callable, files: list, priors: list, weights: list, file:
         ax.xaxis.label.set_size(FONT), ax.yaxis.label.set_size(FONT)
         return fig
 
-    return Explorer(draw, sliders, describe)
+    explorer = Explorer(draw, sliders, describe)
+    explorer.widget.children[0].layout.flex_flow = "row wrap"  # on a narrow screen the controls wrap, whole
+    return explorer

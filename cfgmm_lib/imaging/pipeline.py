@@ -1,7 +1,9 @@
 """From an EHT data file to an image of M87*: the settings of notebook 08, the command line and the benchmark.
 
-1. the error budget: scan averaging and 2 % systematic error (``eht_data``);
-2. the closure quantities (``closure``) and a maximum-entropy + total-variation image
+1. the error budget, the EHT eht-imaging pipeline's (``eht_data``): the intra-site baselines scaled
+   to the compact flux, scan averaging, 2 % systematic error;
+2. the closure quantities (``closure``; the closure phases without the intra-site baselines) and a
+   maximum-entropy + total-variation image
    (``closure_imager.rml``, eht-imaging's way: rounds restarted from the blurred last image);
 3. with a patch prior, HQS from that image (``closure_imager.hqs``, the prior's weight ``b``).
 
@@ -27,16 +29,16 @@ __all__ = ["PRIOR_WEIGHT", "RML_WEIGHTS", "CHOICES", "prepare", "reconstruct"]
 #: crescent with a jet), each observed with one real file's coverage, sigmas and random station
 #: errors, scored by the mean nxcorr with the truth. The baseline's (mem, tv) in {(0.1, 0.1),
 #: (0.3, 0.3), (1, 1), (0.3, 1), (1, 0.3)}; then HQS with the everyday prior, b in {0.01, 0.03, 0.1,
-#: 0.3}; b near 0 (no prior, the regularisers dropped) falls to about 0.46: the prior does the work.
+#: 0.3}; b near 0 (the prior switched off, the regularisers dropped) shows what the prior does.
 PRIOR_WEIGHT = 0.03
-RML_WEIGHTS = {"mem": 0.3, "tv": 0.3, "tv2": 0.0}
+RML_WEIGHTS = ci.REGULARISERS
 #: What ``reconstruct`` takes as ``prior``.
 CHOICES = ("none",) + PRIORS
 
 
 def prepare(obs: ed.Observation) -> ed.Observation:
-    """The error budget: ``add_systematic(scan_average(obs))``."""
-    return ed.add_systematic(ed.scan_average(obs))
+    """The error budget: ``add_systematic(scan_average(rescale_zero_baselines(obs)))``."""
+    return ed.add_systematic(ed.scan_average(ed.rescale_zero_baselines(obs, ci.FLUX_JY)))
 
 
 def reconstruct(obs: ed.Observation, prior="everyday", *, b: float = PRIOR_WEIGHT, seed: int = 0,

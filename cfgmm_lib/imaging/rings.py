@@ -10,7 +10,8 @@ east) and radii ``r`` from 0 to ``RMAX_UAS`` = 50 micro-arcseconds, by bilinear 
 - the centre is the one that minimises the relative spread ``std(r_pk) / mean(r_pk)`` of the
   peak radii (REx's objective), searched on a grid of centres within ``SEARCH_UAS`` = 10 of the
   brightness centroid and refined by Nelder-Mead; as in REx, the search sees the image with
-  pixels below ``THRESHOLD`` = 5% of its peak set to 0;
+  pixels below ``THRESHOLD`` = 5% of its peak set to 0, and only centres whose mean diameter is
+  within REx's prior range ``DIAMETER_RANGE_UAS`` (15 to 50 micro-arcseconds) are candidates;
 - the diameter is ``d = 2 mean(r_pk)`` (REx's ``RingSize1``);
 - the width ``w`` is the full width at half maximum of the angle-averaged radial profile around
   its peak, half maximum measured from zero (no background is subtracted; REx's
@@ -40,15 +41,19 @@ from scipy.ndimage import gaussian_filter, map_coordinates
 from scipy.optimize import minimize
 
 from ..core.validation import check_matrix, check_scalar
+from .synthetic import FWHM_PER_SIGMA
 
-__all__ = ["N_ANGLES", "RMAX_UAS", "N_RADII", "SEARCH_UAS", "THRESHOLD", "Ring", "measure_ring", "blur"]
+__all__ = ["N_ANGLES", "RMAX_UAS", "N_RADII", "SEARCH_UAS", "THRESHOLD", "DIAMETER_RANGE_UAS", "Ring", "measure_ring",
+           "blur"]
 
 N_ANGLES = 360
 RMAX_UAS = 50.0
 N_RADII = 101  # a radius every 0.5 micro-arcseconds
 SEARCH_UAS = 10.0
 THRESHOLD = 0.05
-RMIN_UAS = 5.0  # a centre whose mean peak radius is below this is refused (a blob, not a ring)
+#: REx's prior on the ring (``RPRIOR_MIN``, ``RPRIOR_MAX``): a centre whose mean diameter 2 mean(r_pk)
+#: falls outside this range, in micro-arcseconds, is not a candidate.
+DIAMETER_RANGE_UAS = (15.0, 50.0)
 _GRID_STEP_UAS = 2.0
 _GRID_ANGLES, _GRID_RADII = 90, 51  # a lighter polar grid for the coarse search
 
@@ -80,6 +85,9 @@ class Ring(NamedTuple):
         ``profiles`` averaged over angles.
     angular_profile : array of shape (N_ANGLES,)
         ``I(theta)``: ``profiles`` summed over the radii of the ring's band.
+    at_limit : bool
+        The diameter is within 0.5 micro-arcseconds of an end of ``DIAMETER_RANGE_UAS``: REx's prior,
+        not the image, set it (a better centre lay outside the range).
     """
 
     center_east_uas: float
@@ -95,6 +103,7 @@ class Ring(NamedTuple):
     peak_radii_uas: np.ndarray
     mean_profile: np.ndarray
     angular_profile: np.ndarray
+    at_limit: bool
 
 
 def _check_image(image, fov_uas) -> tuple[np.ndarray, float]:
@@ -129,7 +138,7 @@ def blur(image, fwhm_uas, fov_uas: float = 160.0) -> np.ndarray:
     fwhm_uas = check_scalar(fwhm_uas, "fwhm_uas", low=0.0)
     if fwhm_uas == 0:
         return image.copy()
-    sigma = fwhm_uas / (2 * np.sqrt(2 * np.log(2))) / (fov_uas / image.shape[0])
+    sigma = fwhm_uas / FWHM_PER_SIGMA / (fov_uas / image.shape[0])
     return gaussian_filter(image, sigma, mode="constant", cval=0.0)
 
 
@@ -178,7 +187,7 @@ def _peak_radii(profiles: np.ndarray, radii: np.ndarray) -> np.ndarray:
 
 
 def _spread(image, pixel_uas, centers, n_angles, n_radii) -> np.ndarray:
-    """REx's objective ``std(r_pk) / mean(r_pk)`` of each centre (inf if the mean is below RMIN_UAS).
+    """REx's objective ``std(r_pk) / mean(r_pk)`` of each centre (inf where ``2 mean`` is outside ``DIAMETER_RANGE_UAS``).
 
     Returns
     -------
@@ -187,13 +196,15 @@ def _spread(image, pixel_uas, centers, n_angles, n_radii) -> np.ndarray:
     profiles, radii, _ = _polar(image, pixel_uas, centers, n_angles, n_radii)
     peaks = _peak_radii(profiles, radii)
     mean = peaks.mean(axis=1)
-    return np.where(mean >= RMIN_UAS, peaks.std(axis=1) / np.maximum(mean, RMIN_UAS), np.inf)
+    lo, hi = DIAMETER_RANGE_UAS
+    ok = (2 * mean >= lo) & (2 * mean <= hi)
+    return np.where(ok, peaks.std(axis=1) / np.maximum(mean, lo / 2), np.inf)
 
 
 def _find_center(image: np.ndarray, pixel_uas: float) -> np.ndarray:
     """The centre (east, north) minimising the spread of peak radii, near the brightness centroid.
 
-    Raises ValueError if no centre of the coarse grid sees a ring (mean peak radius >= RMIN_UAS); the
+    Raises ValueError if no centre of the coarse grid sees a ring (mean diameter in DIAMETER_RANGE_UAS); the
     refinement keeps to centres that do (the cost is inf elsewhere), so the centre returned sees one.
     """
     search = np.where(image >= THRESHOLD * image.max(), image, 0.0)
@@ -205,8 +216,9 @@ def _find_center(image: np.ndarray, pixel_uas: float) -> np.ndarray:
     grid = start + np.stack(np.meshgrid(steps, steps, indexing="ij"), axis=-1).reshape(-1, 2)
     costs = _spread(search, pixel_uas, grid, _GRID_ANGLES, _GRID_RADII)
     if not np.isfinite(costs).any():
-        raise ValueError(f"no ring found: the peak brightness lies within {RMIN_UAS} micro-arcseconds of every "
-                         f"centre searched (within {SEARCH_UAS} of the brightness centroid)")
+        raise ValueError(f"no ring found: seen from every centre searched (within {SEARCH_UAS} micro-arcseconds of "
+                         f"the brightness centroid), the peaks' mean diameter is outside REx's range "
+                         f"{DIAMETER_RANGE_UAS[0]:g} to {DIAMETER_RANGE_UAS[1]:g} micro-arcseconds")
     best = grid[np.argmin(costs)]
 
     def cost(pos):
@@ -259,7 +271,7 @@ def measure_ring(image, fov_uas: float = 160.0) -> Ring:
     ValueError
         If ``image`` is not 2-D and square, holds NaN or inf, or has no positive pixel;
         if ``fov_uas`` is not positive; if no centre within ``SEARCH_UAS`` of the centroid
-        sees a ring (mean peak radius at least ``RMIN_UAS``).
+        sees a ring (mean diameter within ``DIAMETER_RANGE_UAS``, REx's prior).
 
     Introduced in ``notebooks/08_real_m87.py``.
     """
@@ -288,4 +300,5 @@ def measure_ring(image, fov_uas: float = 160.0) -> Ring:
         position_angle_deg=angle if angle < 360.0 else 0.0,
         asymmetry=float(np.abs(moment) / total) if total > 0 else float("nan"),
         radii_uas=radii, angles_deg=np.degrees(thetas), profiles=profiles, peak_radii_uas=peaks,
-        mean_profile=mean_profile, angular_profile=angular)
+        mean_profile=mean_profile, angular_profile=angular,
+        at_limit=bool(min(abs(diameter - d) for d in DIAMETER_RANGE_UAS) < 0.5))

@@ -8,8 +8,9 @@ and the stations do:
   in [0, 2 pi) (the handout's "can be viewed as random"), and a gain amplitude ``exp(g)`` with
   ``g ~ N(0, gain_sigma^2)`` (``gain_sigma`` = 0.1: amplitudes good to about 10 %, as the EHT's
   a-priori calibration);
-- baseline (a, b) records ``g_a conj(g_b) V_ab + noise``, the noise complex Gaussian with the real
-  data's own sigma on each part.
+- baseline (a, b) records ``g_a conj(g_b) (V_ab + noise)``, the noise complex Gaussian with the
+  real data's own sigma on each part (a calibration error scales what was recorded, noise
+  included, so the signal-to-noise ratio is the data's).
 
 Closure phases and log closure amplitudes do not see the station errors, only the noise.
 
@@ -21,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.validation import check_matrix, check_scalar, check_seed
-from .eht_data import Observation
-from .synthetic import FOV_UAS, pixel_coordinates
-from .vlbi import UAS
+from .eht_data import Observation, station_indices
+from .synthetic import FOV_UAS
+from .vlbi import fourier_matrix
 
 __all__ = ["model_visibilities", "station_gains", "observe_like"]
 
@@ -39,9 +40,7 @@ def model_visibilities(obs: Observation, image, fov_uas: float = FOV_UAS) -> np.
     if image.shape[0] != image.shape[1]:
         raise ValueError(f"image must be square, got shape {image.shape}")
     fov_uas = check_scalar(fov_uas, "fov_uas", low=0.0, low_inclusive=False)
-    east, north = pixel_coordinates(image.shape[0], fov_uas)
-    phase = 2 * np.pi * (np.outer(obs.u, east.ravel() * UAS) + np.outer(obs.v, north.ravel() * UAS))
-    return np.exp(1j * phase) @ image.ravel()
+    return fourier_matrix(obs.u, obs.v, image.shape[0], fov_uas) @ image.ravel()
 
 
 def station_gains(obs: Observation, seed: int, gain_sigma: float = 0.1, phases: bool = True) -> np.ndarray:
@@ -54,9 +53,7 @@ def station_gains(obs: Observation, seed: int, gain_sigma: float = 0.1, phases: 
     gain_sigma = check_scalar(gain_sigma, "gain_sigma", low=0.0, high=1.0)
     rng = np.random.default_rng(check_seed(seed))
     times, t = np.unique(obs.time_h, return_inverse=True)
-    index = {c: i for i, c in enumerate(obs.stations)}
-    a = np.array([index[s] for s in obs.station1], dtype=int)
-    b = np.array([index[s] for s in obs.station2], dtype=int)
+    a, b = station_indices(obs)
     shape = (len(times), len(obs.stations))
     log_amp = gain_sigma * rng.standard_normal(shape)
     phase = rng.uniform(0, 2 * np.pi, shape) if phases else np.zeros(shape)
@@ -87,7 +84,7 @@ def observe_like(obs: Observation, image, seed: int, *, fov_uas: float = FOV_UAS
     if not isinstance(obs, Observation):
         raise TypeError(f"obs must be an eht_data.Observation, got {type(obs).__name__}")
     seed = check_seed(seed)
-    V = model_visibilities(obs, image, fov_uas) * station_gains(obs, seed, gain_sigma, phases)
+    V = model_visibilities(obs, image, fov_uas)
     rng = np.random.default_rng([seed, 1])
     noise = obs.sigma * (rng.standard_normal(len(V)) + 1j * rng.standard_normal(len(V)))
-    return obs._replace(vis=V + noise)
+    return obs._replace(vis=(V + noise) * station_gains(obs, seed, gain_sigma, phases))

@@ -31,12 +31,11 @@ from scipy.special import erfc
 
 from ..core.validation import as_real_array, check_scalar, check_seed
 from .rings import blur
-from .synthetic import FOV_UAS, NPIX, TOTAL_FLUX_JY, UNIT_JY, RingParameters, pixel_coordinates, render
+from .synthetic import FOV_UAS, FWHM_PER_SIGMA, NPIX, TOTAL_FLUX_JY, UNIT_JY, RingParameters, pixel_coordinates, render
 
 __all__ = ["DISK_RANGES", "DOUBLE_RANGES", "JET_RANGES", "KINDS", "disk", "double", "crescent_with_jet", "images",
            "ring_template", "blurred"]
 
-_FWHM = 2 * np.sqrt(2 * np.log(2))  # a Gaussian's FWHM over its standard deviation
 
 #: ``disk``: radius, edge (the standard deviation of the Gaussian that softens the edge), gradient
 #: (brightness ``1 + gradient cos(angle - orientation)``), offset.
@@ -116,7 +115,7 @@ def double(seed: int, npix: int = NPIX, fov_uas: float = FOV_UAS) -> np.ndarray:
     centres = np.stack([mid + half, mid - half])  # (2, 2): east, north of each blob
     east, north = pixel_coordinates(npix, fov_uas)
     d2 = (east - centres[:, 0, None, None]) ** 2 + (north - centres[:, 1, None, None]) ** 2  # (2, npix, npix)
-    sigma = q["fwhm"] / _FWHM
+    sigma = q["fwhm"] / FWHM_PER_SIGMA
     blobs = np.exp(-0.5 * d2 / sigma**2)
     blobs /= blobs.sum(axis=(1, 2), keepdims=True)
     return _to_flux(blobs[0] + q["ratio"] * blobs[1])
@@ -150,7 +149,7 @@ def crescent_with_jet(seed: int, npix: int = NPIX, fov_uas: float = FOV_UAS) -> 
     x, y = _frame(npix, fov_uas, ox, oy)
     along = x * np.sin(direction) + y * np.cos(direction) - q["radius"]  # from the ring, outwards
     across = -x * np.cos(direction) + y * np.sin(direction)
-    sigma = q["jet_width"] / _FWHM
+    sigma = q["jet_width"] / FWHM_PER_SIGMA
     jet = np.where(along > 0, np.exp(-np.maximum(along, 0) / q["jet_length"]), np.exp(-0.5 * (along / sigma) ** 2))
     jet = jet * np.exp(-0.5 * (across / sigma) ** 2)
     return _to_flux((1 - q["jet_flux"]) * crescent / crescent.sum() + q["jet_flux"] * jet / jet.sum())

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.validation import check_scalar, check_seed
 
-__all__ = ["NPIX", "FOV_UAS", "PIXEL_UAS", "TOTAL_FLUX_JY", "UNIT_JY", "RingParameters", "draw_parameters",
+__all__ = ["NPIX", "FOV_UAS", "PIXEL_UAS", "TOTAL_FLUX_JY", "UNIT_JY", "FWHM_PER_SIGMA", "RingParameters", "draw_parameters",
            "render", "black_hole", "black_holes", "pixel_coordinates"]
 
 NPIX = 64
@@ -29,6 +29,8 @@ FOV_UAS = 160.0
 PIXEL_UAS = FOV_UAS / NPIX
 TOTAL_FLUX_JY = 0.6
 UNIT_JY = 0.004
+#: A Gaussian's full width at half maximum over its standard deviation.
+FWHM_PER_SIGMA = 2 * np.sqrt(2 * np.log(2))
 
 #: Ranges the parameters are drawn from (uniformly): M87's ring is about 40 micro-arcseconds across.
 RANGES = {"radius": (16.0, 24.0), "width": (4.0, 12.0), "asymmetry": (0.0, 0.9), "offset": (0.0, 8.0)}
@@ -84,7 +86,7 @@ def render(params: RingParameters, npix: int = NPIX, fov_uas: float = FOV_UAS) -
     x, y = east - ox, north - oy
     r = np.hypot(x, y)
     angle = np.arctan2(x, y)  # from north through east
-    sigma = width / (2 * np.sqrt(2 * np.log(2)))
+    sigma = width / FWHM_PER_SIGMA
     img = np.exp(-0.5 * ((r - radius) / sigma) ** 2) * (1 + asym * np.cos(angle - orientation))
     return img * (TOTAL_FLUX_JY / UNIT_JY / img.sum())
 
