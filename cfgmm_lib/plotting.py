@@ -14,11 +14,23 @@ from .core.mixture import GaussianMixture
 from .core.model_checks import check_mixture, check_post
 from .core.validation import check_matrix
 
-__all__ = ["plot", "COURSE_COLORS", "component_colors"]
+__all__ = ["plot", "COURSE_COLORS", "component_colors", "text_color", "COURSE_LIM", "LABEL_FONTSIZE"]
 
 
 #: The course's six colours, used in this order before a colour map takes over.
 COURSE_COLORS = ("r", "b", "k", "y", "m", "c")
+#: The course's fixed axes (``plot(..., lim="course")``).
+COURSE_LIM = (-20.0, 20.0)
+#: The components' labels, in points: 12 pt on a 6-inch figure reads from the back of a room.
+LABEL_FONTSIZE = 12
+#: Darker shades of the course's light colours, for text on white (yellow and cyan text cannot be read).
+_TEXT_SHADES = {"y": "#8a7400", "c": "#00797a"}
+
+
+def text_color(color):
+    """The colour a component's text is written in: its own, or a darker shade of it where the
+    course's colour (yellow, cyan) is unreadable on white."""
+    return _TEXT_SHADES.get(color, color) if isinstance(color, str) else color
 
 
 def component_colors(K: int) -> list:
@@ -105,10 +117,11 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     title : str
     ax : matplotlib Axes, optional
         Draw here; by default a new ``Figure`` (not registered with pyplot) is made.
-    lim : (float, float) or "data", optional
-        Limits of both axes. By default the course's ``(-20, 20)`` when the
-        points and circles fit inside it, otherwise limits that fit the data;
-        ``"data"`` always fits the data (a closer look).
+    lim : (float, float), "data" or "course", optional
+        Limits of both axes. By default (``None`` or ``"data"``) they fit the
+        points and circles; ``"course"`` is the course's fixed ``(-20, 20)``, as
+        the handout's ``plot`` draws it (the toy data then fill about a quarter
+        of the panel).
     points : {"arcs", "certainty"}, default "arcs"
         ``"arcs"``: the course's pies. ``"certainty"``: each point a dot in the
         colour of its most probable component, its area proportional to the
@@ -176,15 +189,18 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     colors = component_colors(K)
     sigma = np.sqrt(mixture.var)
 
-    if lim is None or (isinstance(lim, str) and lim == "data"):
-        lo = min(X.min(), (mixture.mu - sigma[:, None]).min())
-        hi = max(X.max(), (mixture.mu + sigma[:, None]).max())
-        if lim is None and -20 <= lo and hi <= 20:
-            lim = (-20.0, 20.0)
-        else:
-            pad = 0.05 * (hi - lo)
-            lim = (lo - pad, hi + pad)
-    span = lim[1] - lim[0]
+    if isinstance(lim, str) and lim == "course":
+        xlim = ylim = COURSE_LIM
+    elif lim is None or (isinstance(lim, str) and lim == "data"):  # each axis fits the points and circles
+        lo = np.minimum(X.min(axis=0), (mixture.mu - sigma[:, None]).min(axis=0))
+        hi = np.maximum(X.max(axis=0), (mixture.mu + sigma[:, None]).max(axis=0))
+        pad = 0.05 * (hi - lo).max()
+        xlim, ylim = (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad)
+    elif isinstance(lim, str):
+        raise ValueError(f'lim must be (low, high), "data" or "course", got {lim!r}')
+    else:
+        xlim = ylim = tuple(lim)
+    span = max(xlim[1] - xlim[0], ylim[1] - ylim[0])
 
     if points == "arcs":
         # the course draws Arc(point, 0.25, 0.25): a diameter of 0.25 on a 40-wide plot
@@ -199,18 +215,13 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     for j in range(K):
         ax.add_patch(Circle(mixture.mu[j], sigma[j], edgecolor=colors[j], fill=False, linewidth=1.5))
     ax.set_title(title)
-    ax.set_xlim(lim)
-    ax.set_ylim(lim)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
     ax.set_aspect("equal")
     ax.set_xlabel("$x_1$ (first coordinate)")
     ax.set_ylabel("$x_2$ (second coordinate)")
     labels = ["mu = ({:0.2f}, {:0.2f})\nstdv = {:0.2f}".format(m[0], m[1], s) for m, s in zip(mixture.mu, sigma)]
-    for j, (dx, dy) in enumerate(_label_offsets(ax, mixture.mu, labels, lim)):
-        moved = (dx, dy) != _LABEL_CANDIDATES[0]
-        ax.annotate(labels[j], mixture.mu[j], xytext=(dx, dy), textcoords="offset points", fontsize=8,
-                    color=colors[j] if colors[j] not in ("y", "c") else "0.2",
-                    arrowprops=dict(arrowstyle="-", color="0.5", lw=0.6) if moved else None,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+    _draw_labels(ax, mixture.mu, sigma, labels, colors, xlim, ylim)
     if show and _in_kernel():
         from IPython.display import display
 
@@ -222,41 +233,69 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
     return fig
 
 
-#: Where a component's label may go, as (dx, dy) offsets in points of its lower-left corner from the mean,
-#: in order of preference: beside the mean, then further out in each direction.
-_LABEL_CANDIDATES = [(4, 4), (4, -26), (-92, 4), (-92, -26), (4, 30), (-92, 30), (4, -52), (-92, -52),
-                     (4, 56), (-92, 56), (4, -78), (-92, -78), (100, 4), (-188, 4)]
-_LABEL_SIZE = (88, 22)  # width, height in points of "mu = (-12.34, 5.67)" / "stdv = 1.23" at fontsize 8
+#: Where a component's label may go: just outside its own circle, in one of these directions (degrees,
+#: counter-clockwise from east), in order of preference.
+_LABEL_ANGLES = (45, 135, -45, -135, 0, 180, 90, -90)
+_LABEL_GAP = 4.0  # points between the circle and its label
 
 
-def _label_offsets(ax, mu: np.ndarray, labels: list, lim) -> list:
-    """Offsets that keep the labels of neighbouring components from overprinting each other.
+def _label_box(anchor, angle: float, size) -> tuple:
+    """The label's box (x0, y0, x1, y1) in points, and its alignment, for an anchor on the circle."""
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    w, h = size
+    ha = "left" if c > 0.3 else "right" if c < -0.3 else "center"
+    va = "bottom" if s > 0.3 else "top" if s < -0.3 else "center"
+    x0 = anchor[0] - {"left": 0.0, "right": w, "center": w / 2}[ha]
+    y0 = anchor[1] - {"bottom": 0.0, "top": h, "center": h / 2}[va]
+    return (x0, y0, x0 + w, y0 + h), ha, va
 
-    Greedy: each label (in order of the means' height, top first) takes the first
-    candidate offset whose box overlaps no label placed before it and stays
-    inside the axes; if none is free it takes the least crowded one.
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _draw_labels(ax, mu: np.ndarray, sigma: np.ndarray, labels: list, colors: list, xlim, ylim) -> None:
+    """Each component's label beside its own circle, in its colour, where it overprints the fewest others.
+
+    Greedy, in order of the means' height: each label tries the directions of ``_LABEL_ANGLES`` around its
+    circle (then a little further out) and takes the first whose box overlaps no label placed before it,
+    no other circle and stays inside the axes (otherwise the least crowded). Text has a white outline instead of a box, so the points under
+    it stay visible.
     """
+    from matplotlib import patheffects
+
     fig = ax.figure
     box = ax.get_position()
-    width_pt = box.width * fig.get_figwidth() * 72
-    scale = width_pt / (lim[1] - lim[0])  # points per data unit (equal aspect: the same on both axes)
-    centres = mu * scale
-    lo, hi = lim[0] * scale, lim[1] * scale
-    w, h = _LABEL_SIZE
+    spans = np.array([xlim[1] - xlim[0], ylim[1] - ylim[0]])
+    # points per data unit: with equal aspect, the longer axis fills the box's side
+    scale = min(box.width * fig.get_figwidth(), box.height * fig.get_figheight()) * 72 / spans.max()
+    size = (0.58 * LABEL_FONTSIZE * max(len(line) for t in labels for line in t.split("\n")),
+            2.3 * LABEL_FONTSIZE)
+    centres, radii = (mu - np.array([xlim[0], ylim[0]])) * scale, sigma * scale
+    extent = spans * scale
+    circles = [(c[0] - r, c[1] - r, c[0] + r, c[1] + r) for c, r in zip(centres, radii)]
     placed: list = []
-    offsets = [None] * len(labels)
+    outline = [patheffects.withStroke(linewidth=3, foreground="white")]
     for j in np.argsort(-mu[:, 1], kind="stable"):
-        best, best_overlap = _LABEL_CANDIDATES[0], np.inf
-        for dx, dy in _LABEL_CANDIDATES:
-            x0, y0 = centres[j, 0] + dx, centres[j, 1] + dy
-            overlap = sum(max(0.0, min(x0 + w, a + w) - max(x0, a)) * max(0.0, min(y0 + h, b + h) - max(y0, b))
-                          for a, b in placed)
-            outside = x0 < lo or x0 + w > hi or y0 < lo or y0 + h > hi
-            score = overlap + (1e6 if outside else 0.0)
-            if score < best_overlap:
-                best, best_overlap = (dx, dy), score
-            if score == 0:
+        best = None
+        for angle, extra in [(a, e) for e in (0.0, 0.7 * size[1], 1.4 * size[1]) for a in _LABEL_ANGLES]:
+            c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+            anchor = centres[j] + (radii[j] + _LABEL_GAP + extra) * np.array([c, s])
+            rect, ha, va = _label_box(anchor, angle, size)
+            crowd = sum(_overlap(rect, other) for other in placed)
+            crowd += sum(0.15 * _overlap(rect, circles[k]) for k in range(len(mu)) if k != j)
+            outside = (max(0.0, -rect[0]) + max(0.0, -rect[1]) + max(0.0, rect[2] - extent[0])
+                       + max(0.0, rect[3] - extent[1]))
+            score = crowd + 1e3 * outside + 40 * extra  # nearer its circle is better
+            if best is None or score < best[0]:
+                best = (score, angle, rect, ha, va, extra)
+            if crowd == 0 and outside == 0:
                 break
-        offsets[j] = best
-        placed.append((centres[j, 0] + best[0], centres[j, 1] + best[1]))
-    return offsets
+        _, angle, rect, ha, va, extra = best
+        placed.append(rect)
+        # anchored in data units on the circle's edge: wherever a layout later moves or shrinks the axes,
+        # the label stays beside its own circle
+        direction = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+        anchor = mu[j] + (sigma[j] + (_LABEL_GAP + extra) / scale) * direction
+        ax.annotate(labels[j], mu[j], xytext=tuple(anchor), textcoords="data", ha=ha, va=va,
+                    fontsize=LABEL_FONTSIZE, color=text_color(colors[j]), path_effects=outline)

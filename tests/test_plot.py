@@ -34,7 +34,9 @@ def test_plot_draws_one_arc_per_point_and_component_and_one_circle_per_component
     np.testing.assert_allclose(sorted(c.get_radius() for c in circles), sorted(np.sqrt(mixture.var)))
     assert len(ax.texts) == K and ax.texts[0].get_text().startswith("mu = (")
     assert ax.get_title() == f"K = {K}"
-    assert ax.get_xlim() == (-20.0, 20.0)
+    lo, hi = ax.get_xlim()
+    assert lo < X.min() and hi > X.max() and hi - lo < 1.2 * (X.max() - X.min()) + 4 * np.sqrt(mixture.var.max())
+    assert plot(X, mixture, post, lim="course").axes[0].get_xlim() == (-20.0, 20.0)  # the handout's axes
     assert len(set(map(str, component_colors(K)))) == K
 
 
@@ -75,3 +77,24 @@ def test_limits_fit_data_outside_the_course_box():
 def test_course_colours_first():
     assert component_colors(6) == list(COURSE_COLORS)
     assert component_colors(8)[:6] == list(COURSE_COLORS)
+
+
+def test_each_label_sits_beside_its_own_circle_in_its_colour_at_projector_size():
+    from cfgmm_lib.plotting import LABEL_FONTSIZE, text_color
+
+    X = synthetic("toy_data")
+    mixture, post = init(X, 4, seed=0)
+    mixture, post, _ = run(X, mixture, post)
+    ax = plot(X, mixture, post, "K = 4").axes[0]
+    sigma = np.sqrt(mixture.var)
+    colors = component_colors(4)
+    assert len(ax.texts) == 4
+    for text in ax.texts:
+        j = int(np.argmin(np.linalg.norm(mixture.mu - np.asarray(text.xy), axis=1)))  # the mean it points at
+        assert np.allclose(text.xy, mixture.mu[j])
+        gap = np.linalg.norm(np.asarray(text.xyann) - mixture.mu[j]) - sigma[j]
+        assert 0 < gap < 3.0  # on the circle's edge, a little outside it (data units; the toy field is ~20 wide)
+        assert text.get_fontsize() >= 12 and LABEL_FONTSIZE >= 12
+        assert text.get_color() == text_color(colors[j])
+        assert text.get_bbox_patch() is None  # an outline, not a box that hides the points
+    assert text_color("y") != "y" and text_color("r") == "r"  # yellow text would not read on white

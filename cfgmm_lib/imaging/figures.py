@@ -35,9 +35,28 @@ def _figure(width: float, height: float):
 
 
 def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float | None = None,
-                fontsize: float = 10) -> None:
-    """One sky image, east on the left, axes in micro-arcseconds."""
+                fontsize: float = 10, scale_bar: float | None = None) -> None:
+    """One sky image, east on the left, axes in micro-arcseconds.
+
+    Pixels below zero (which no sky has, and which a linear reconstruction can make) are drawn in blue,
+    more opaque the more negative, rather than clipped to black with the empty sky. ``scale_bar`` (in
+    micro-arcseconds) draws a bar of that length in the lower left, for panels without axes.
+    """
+    from matplotlib.colors import to_rgba
+
+    image = np.asarray(image, dtype=float)
     ax.imshow(image, cmap=CMAP, extent=_EXTENT, origin="upper", vmin=0, vmax=vmax)
+    if (image < 0).any():
+        depth = np.clip(-image / (-image.min()), 0, 1)
+        blue = np.zeros(image.shape + (4,))
+        blue[...] = to_rgba("#3d7bd9")
+        blue[..., 3] = np.where(image < 0, 0.35 + 0.65 * depth, 0.0)
+        ax.imshow(blue, extent=_EXTENT, origin="upper")
+    if scale_bar:
+        x0, y0 = _EXTENT[0] - 0.08 * FOV_UAS, _EXTENT[2] + 0.08 * FOV_UAS  # east is on the left: x decreases
+        ax.plot([x0, x0 - scale_bar], [y0, y0], color="white", linewidth=3, solid_capstyle="butt")
+        ax.text(x0 - scale_bar / 2, y0 + 0.03 * FOV_UAS, f"{scale_bar:g} µas", color="white", ha="center",
+                va="bottom", fontsize=fontsize)
     ax.set_title(title, fontsize=fontsize)
     if labels:
         ax.set_xlabel("east offset (µas)")
@@ -106,7 +125,7 @@ def measurement_figure(cov, truth, dirty, caption: str = ""):
     coverage_panel(axes[0], cov)
     axes[0].set_title(f"(u, v) coverage: {len(cov.u)} visibilities\n{caption}", fontsize=10)
     image_panel(axes[1], truth, "truth")
-    image_panel(axes[2], np.clip(dirty, 0, None), "dirty image F^T R^-1 y, scaled (negatives shown black)")
+    image_panel(axes[2], dirty, "dirty image F^T R^-1 y, scaled (negatives in blue)")
     return fig
 
 
@@ -190,16 +209,18 @@ def gallery_figure(truths, recons: dict, scores: dict, row_labels=None):
     fig = _figure(2.0 * cols + (0.3 if row_labels is not None else 0), 2.05 * n + 0.9)
     axes = fig.subplots(n, cols, squeeze=False)
     for i, truth in enumerate(truths):
-        image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max(), fontsize=12)
+        image_panel(axes[i, 0], truth, "truth" if i == 0 else "", labels=False, vmax=truth.max(), fontsize=12,
+                    scale_bar=40.0)
         if row_labels is not None:
             axes[i, 0].set_ylabel(row_labels[i], fontsize=12)
         for j, (name, imgs) in enumerate(recons.items(), start=1):
             own = name.startswith("dirty")  # its peak is far below the truth's: shown on its own scale
             head = _header(f"{name}{' (own scale)' if own else ''}") + "\n" if i == 0 else ""
-            image_panel(axes[i, j], np.clip(imgs[i], 0, None), f"{head}nxcorr {scores[name][i, 0]:.2f}", labels=False,
-                        vmax=None if own else truth.max(), fontsize=12)
-    fig.supxlabel(f"each panel: the {FOV_UAS:g} µas field, east to the left, north up; negative pixels shown black",
-                  fontsize=12)
+            image_panel(axes[i, j], imgs[i], f"{head}nxcorr {scores[name][i, 0]:.2f}", labels=False,
+                        vmax=None if own else truth.max(), fontsize=12, scale_bar=40.0)
+    caption = (f"each panel: the {FOV_UAS:g} µas field (bar: 40 µas), east to the left, north up; "
+               "negative pixels in blue")
+    fig.supxlabel(textwrap.fill(caption, int(fig.get_figwidth() * 72 / 7.5)), fontsize=12)
     return fig
 
 
