@@ -14,7 +14,7 @@ from .core.mixture import GaussianMixture
 from .core.model_checks import check_mixture, check_post
 from .core.validation import check_matrix
 
-__all__ = ["plot", "COURSE_COLORS", "component_colors", "text_color", "COURSE_LIM", "LABEL_FONTSIZE"]
+__all__ = ["plot", "COURSE_COLORS", "component_colors", "matched_colors", "text_color", "COURSE_LIM", "LABEL_FONTSIZE"]
 
 
 #: The course's six colours, used in this order before a colour map takes over.
@@ -42,6 +42,38 @@ def component_colors(K: int) -> list:
         cmap = colormaps["tab20"]
         colors += [cmap(i % cmap.N) for i in range(K - len(COURSE_COLORS))]
     return colors
+
+
+def matched_colors(reference: GaussianMixture, mixture: GaussianMixture) -> list:
+    """Colours for ``mixture``'s components that follow ``reference``'s: each component takes the colour of
+    the reference component whose mean it is paired with (the pairing of least total distance between
+    means, ``scipy.optimize.linear_sum_assignment``), so that the same knot of points keeps its colour
+    from one figure to the next, whatever order a fit lists its components in.
+
+    Parameters
+    ----------
+    reference, mixture : GaussianMixture
+        Means of shapes (K_ref, d) and (K, d); components beyond the pairing (K > K_ref) take the
+        colours after the reference's.
+
+    Returns
+    -------
+    list of K colours, for ``plot(..., colors=...)``
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    ref_mu, mu = np.asarray(reference.mu, dtype=float), np.asarray(mixture.mu, dtype=float)
+    if ref_mu.ndim != 2 or mu.ndim != 2 or ref_mu.shape[1] != mu.shape[1]:
+        raise ValueError(f"reference.mu and mixture.mu must be (K, d) arrays of the same d, got shapes "
+                         f"{ref_mu.shape} and {mu.shape}")
+    K = len(mu)
+    palette = component_colors(max(K, len(ref_mu)) + K)
+    rows, cols = linear_sum_assignment(((mu[:, None, :] - ref_mu[None, :, :]) ** 2).sum(axis=2))
+    colors = [None] * K
+    for r, c in zip(rows, cols):
+        colors[r] = palette[c]
+    spare = iter(palette[len(ref_mu):])
+    return [c if c is not None else next(spare) for c in colors]
 
 
 def _arc_segments(X: np.ndarray, post: np.ndarray, radius: float, n_vertices: int = 24):
@@ -99,7 +131,7 @@ def _course_show_wanted() -> bool:
 
 
 def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=None, points: str = "arcs",
-         show: bool | None = None):
+         show: bool | None = None, colors=None):
     """Draw the course's arc diagram of a 2-D mixture and return its figure.
 
     Each point gets a small pie of arcs, one per component, the arc's angle
@@ -146,6 +178,9 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
 
         ``True`` shows it now (in a notebook: ``display(fig)``, for a figure
         made inside a loop, which is not a cell's result); ``False`` never shows.
+    colors : list of K colours, optional
+        One per component (default ``component_colors(K)``, the course's order); ``matched_colors``
+        gives a fit the colours of another fit's matching components.
 
     Returns
     -------
@@ -186,7 +221,10 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    colors = component_colors(K)
+    if colors is None:
+        colors = component_colors(K)
+    elif len(colors) != K:
+        raise ValueError(f"colors must give one colour per component ({K}), got {len(colors)}")
     sigma = np.sqrt(mixture.var)
 
     if isinstance(lim, str) and lim == "course":

@@ -98,3 +98,28 @@ def test_each_label_sits_beside_its_own_circle_in_its_colour_at_projector_size()
         assert text.get_color() == text_color(colors[j])
         assert text.get_bbox_patch() is None  # an outline, not a box that hides the points
     assert text_color("y") != "y" and text_color("r") == "r"  # yellow text would not read on white
+
+
+def test_matched_colours_follow_the_same_knot_across_fits():
+    from cfgmm_lib import GaussianMixture
+    from cfgmm_lib.plotting import matched_colors
+
+    ref = GaussianMixture(np.array([[0.0, 0.0], [5.0, 5.0], [-5.0, 3.0]]), np.ones(3), np.full(3, 1 / 3))
+    permuted = GaussianMixture(ref.mu[[2, 0, 1]] + 0.1, np.ones(3), np.full(3, 1 / 3))
+    base = component_colors(3)
+    assert matched_colors(ref, permuted) == [base[2], base[0], base[1]]
+    bigger = GaussianMixture(np.vstack([ref.mu, [[9.0, -9.0]]]), np.ones(4), np.full(4, 0.25))
+    colors = matched_colors(ref, bigger)
+    assert colors[:3] == base and colors[3] not in base
+    X = synthetic("toy_data")
+    mixture, post = init(X, 3, seed=0)
+    ax = plot(X, mixture, post, colors=matched_colors(ref, mixture)).axes[0]
+    assert {str(c.get_edgecolor()) for c in ax.patches} == {str(matplotlib_rgba(c)) for c in matched_colors(ref, mixture)}
+    with pytest.raises(ValueError, match="one colour per component"):
+        plot(X, mixture, post, colors=["r"])
+
+
+def matplotlib_rgba(c):
+    from matplotlib.colors import to_rgba
+
+    return to_rgba(c)
