@@ -32,3 +32,31 @@ EDITS = {
     "rmse-without-root": ("common.py", "return float(np.sqrt(np.mean((X - Y) ** 2)))",
                           "return float(np.mean((X - Y) ** 2))", ["common.rmse"]),
 }
+
+EDITS["normaliser-without-2pi"] = ("em.py", "- counts / 2 * np.log(2 * np.pi * var)", "- counts / 2 * np.log(var)",
+                                   ["em.estep"])
+
+#: More ways of writing a mistake already in EDITS, each with its own test:
+#: (mistake id, file, text in the right answer, the learner's wrong text, steps that must name it).
+MORE_EDITS = [
+    # the mean-update rule with > where the handout has >=: wrong only where a soft count is exactly 1
+    ("mean-update-threshold", "em.py", "update = weight >= 1", "update = weight > 1", ["em.mstep"]),
+    # K-means' order (old - new) kept for a log-likelihood, which grows: stops on the second iteration
+    ("stopping-rule", "em.py", "ll - old_ll <= 1e-6 * abs(ll)", "old_ll - ll <= 1e-6 * abs(ll)", ["em.run"]),
+    # the handout's own loop (it ends on an E-step), with an absolute rule
+    ("stopping-rule", "naive_em.py",
+     "        mixture = mstep(X, post)\n        if old_ll is not None and ll - old_ll <= 1e-6 * abs(ll):\n"
+     "            return mixture, post, ll\n",
+     "        if old_ll is not None and ll - old_ll <= 1e-6:\n            return mixture, post, ll\n"
+     "        mixture = mstep(X, post)\n", ["naive_em.run"]),
+]
+
+#: Not a mistake: the handout's own loop (stop right after an E-step, return that E-step's mixture),
+#: which the course grades correct beside em.run's: (file, right text, the handout's text).
+HANDOUT_LOOP = ("em.py",
+                "        mixture = mstep(X, post, mixture)\n"
+                "        if old_ll is not None and ll - old_ll <= 1e-6 * abs(ll):\n"
+                "            return mixture, post, ll\n",
+                "        if old_ll is not None and ll - old_ll <= 1e-6 * abs(ll):\n"
+                "            return mixture, post, ll\n"
+                "        mixture = mstep(X, post, mixture)\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import functools
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import exercises  # noqa: E402  (tools/exercises.py)
-from learner_mistakes import EDITS  # noqa: E402
+from learner_mistakes import EDITS, HANDOUT_LOOP, MORE_EDITS  # noqa: E402
 
 #: The mistakes the issue lists; each must have a variant and a learner-style edit.
 TABLE = ["normaliser-uses-d", "variance-old-mean", "variance-divides-by-d", "mean-update-threshold",
@@ -40,6 +41,15 @@ TABLE = ["normaliser-uses-d", "variance-old-mean", "variance-divides-by-d", "mea
 #: no soft count below 1); the step checks catch each of them (test_every_variant_is_named).
 INVISIBLE_IN_RUN = {("naive_em.run", "not-log-domain"), ("em.run", "not-log-domain"),
                     ("em.run", "weights-without-eps"), ("em.run", "mean-update-threshold")}
+
+#: Wrong steps that give the right answer wherever the course looks, and break only on a harder
+#: case: right for the course (PASS), with the mistake named in the note BEYOND THE COURSE.
+BEYOND_ONLY = {("naive_em.estep", "not-log-domain"), ("em.estep", "weights-without-eps"),
+               ("em.fill_matrix", "weights-without-eps")}
+
+#: A wrong step that gives the right answer everywhere: fill_matrix uses only the posteriors,
+#: which a normaliser without its 2 pi leaves right.
+HARMLESS = {("em.fill_matrix", "normaliser-without-2pi")}
 
 
 def cli(path, *args, timeout=300):
@@ -76,7 +86,7 @@ def test_the_library_and_the_right_variants_pass(step):
                                       ("em.mstep", reference.em_mstep_loop)])
 def test_the_loop_reference_passes(step, fn):
     v = run_check(step, fn)
-    assert v.ok and v.total >= 3, str(v)
+    assert v.ok and v.total + v.beyond_total >= 3 and not v.beyond, str(v)
 
 
 def test_every_mistake_of_the_table_has_a_variant_and_an_edit():
@@ -92,6 +102,12 @@ def test_every_variant_is_named(step):
         if (step, mid) in INVISIBLE_IN_RUN:  # may go unseen in a whole run; if seen, it must be named right
             assert v.ok or (v.status == "failed" and v.mistake == mid), (mid, str(v))
             continue
+        if (step, mid) in BEYOND_ONLY:
+            assert v.ok and v.beyond_mistake == mid and "BEYOND THE COURSE" in str(v), (mid, str(v))
+            continue
+        if (step, mid) in HARMLESS:
+            assert v.ok and not v.beyond, (mid, str(v))
+            continue
         if mid == "no-variance-floor" and v.status == "error":
             # without a floor a component can shrink onto a few ratings and the likelihood grow without
             # bound (the stand-in test case does): the learner's run never converges, an error here and a
@@ -99,7 +115,8 @@ def test_every_variant_is_named(step):
             assert "no convergence" in str(v), str(v)
             continue
         assert v.status == "failed" and v.mistake == mid, (mid, str(v))
-        assert (v.passed < v.total or mid == "mutates-input") and v.detail.startswith('on "')
+        assert (v.passed < v.total or mid == "mutates-input")
+        assert (v.mutated if mid == "mutates-input" else v.detail).startswith('on "')
 
 
 def test_the_verdict_shows_one_reference_value_at_most(capsys):
@@ -153,7 +170,93 @@ def test_changing_the_callers_arrays_is_named_even_when_the_result_is_right():
         return X
 
     v = run_check("em.fill_matrix", fill_matrix)
-    assert v.mistake == "mutates-input" and "X was changed in place" in v.detail
+    assert v.mistake == "mutates-input" and "X was changed in place" in v.mutated
+    text = str(v)
+    assert text.startswith("FAIL  em.fill_matrix  changes its argument in place"), text
+    assert "X[0, 3] was 0, is now" in text and "agree" not in text, text  # what changed; not "4 of 4 agree"
+
+
+def test_a_mutated_mixture_names_the_array_and_the_entry():
+    def mstep(X, post, mixture, min_variance=0.25):
+        new = em.mstep(X, post, mixture, min_variance)
+        mixture.var[:] = new.var  # the learner "updates" the mixture it was given
+        return new
+
+    v = run_check("em.mstep", mstep)
+    assert v.status == "failed" and v.mistake == "mutates-input", str(v)
+    assert "mixture.var was changed in place (var[0] was" in v.mutated and "agree" not in str(v), str(v)
+
+
+# --------------------------------------------------------------------------
+# Three verdicts: PASS on what the course accepts, FAIL on its cases, a note beyond them
+# --------------------------------------------------------------------------
+
+def _handout_loop(estep, mstep):
+    """The handout's own loop (its test.py cell): stop right after an E-step, return that E-step's mixture."""
+    def run(X, mixture, post):
+        prev, ll = None, None
+        while prev is None or ll - prev > 1e-6 * abs(ll):
+            prev = ll
+            post, ll = estep(X, mixture)
+            if prev is not None and ll - prev <= 1e-6 * abs(ll):
+                break
+            mixture = mstep(X, post, mixture)
+        return mixture, post, ll
+    return run
+
+
+@pytest.mark.parametrize("step, run", [
+    ("em.run", _handout_loop(em.estep, em.mstep)),
+    ("naive_em.run", _handout_loop(naive_em.estep, lambda X, post, mixture: naive_em.mstep(X, post))),
+])
+def test_the_handouts_own_loop_passes_and_is_said_to_be_accepted(step, run):
+    v = run_check(step, run)
+    assert v.ok and v.passed == v.total == 3 and v.accepted == ["handout-loop"], str(v)
+    assert "as the handout's own loop does" in str(v) and "grades both correct" in str(v)
+    assert not run_check(step, STEPS[step].reference).accepted  # em.run's own answer needs no such line
+
+
+@pytest.mark.parametrize("stop", [mistakes._stop_absolute, mistakes._stop_kmeans, mistakes._stop_reversed],
+                         ids=["absolute", "kmeans-1e-4", "old-minus-new"])
+@pytest.mark.parametrize("shape", ["em.run's", "the handout's"])
+def test_a_wrong_stopping_rule_is_named_in_either_shape_of_loop(stop, shape):
+    wrong = functools.partial(mistakes._run, estep=mistakes.em_estep, mstep=mistakes.em_mstep, stop=stop)
+    run = wrong if shape == "em.run's" else (lambda *a: (lambda r: (r.estep_mixture, r.post, r.score))(wrong(*a)))
+    v = run_check("em.run", run)
+    assert v.status == "failed" and v.mistake == "stopping-rule", str(v)
+
+
+def test_a_soft_count_of_exactly_one_tells_the_handouts_rule_from_greater_than_one():
+    v = run_check("em.mstep", functools.partial(mistakes.em_mstep, threshold="strict"))
+    assert v.status == "failed" and v.mistake == "mean-update-threshold", str(v)
+    assert "a soft count of exactly 1" in v.detail and "mu[2, 5] is 3, expected 5" in v.detail, str(v)
+
+
+def test_a_dropped_two_pi_is_named_and_said_to_leave_the_posteriors_right():
+    for step, estep in (("em.estep", mistakes.em_estep), ("naive_em.estep", mistakes.naive_estep)):
+        v = run_check(step, functools.partial(estep, two_pi=False))
+        assert v.status == "failed" and v.mistake == "normaliser-without-2pi", str(v)
+        assert v.detail.split(": ", 1)[1].startswith("ll is"), str(v)  # the posteriors agree; ll does not
+        assert "posteriors are right" in str(v) and "part of the E-step's credit" in str(v)
+
+
+def test_a_naive_estep_without_logs_passes_with_a_note_beyond_the_course():
+    for mid, fn in mistakes.VARIANTS["naive_em.estep"]:
+        if mid != "not-log-domain":
+            continue
+        v = run_check("naive_em.estep", fn)
+        text = str(v)
+        assert v.ok and v.passed == v.total == 2 and v.beyond_total == 1, text
+        assert text.startswith("PASS  naive_em.estep  all 2 of the course's cases agree with the library"), text
+        assert "BEYOND THE COURSE (not graded" in text and "what breaks it [not-log-domain]" in text, text
+        assert "why it matters: the course runs naive EM on 2-D points only" in text, text
+        assert "[not-log-domain]" not in text.split("BEYOND")[0]  # not a mistake for the course
+
+
+def test_em_estep_without_logs_still_fails_the_course():
+    """The Netflix matrix's rows are long: em.estep must work with logs, and the long rows are a course case."""
+    v = run_check("em.estep", dict(mistakes.VARIANTS["em.estep"])["not-log-domain"])
+    assert v.status == "failed" and v.mistake == "not-log-domain" and "long rows" in v.detail, str(v)
 
 
 def test_the_checkers_cases_are_never_modified():
@@ -189,7 +292,7 @@ def test_cli_passes_the_series_answers_and_writes_nothing_into_path(answers):
     ["weights-without-eps", "variance-divides-by-d"],
     ["not-log-domain", "mean-update-threshold"],
     ["unobserved-in-distance", "no-variance-floor"],
-    ["mutates-input", "fill-overwrites-observed"],
+    ["mutates-input", "fill-overwrites-observed", "normaliser-without-2pi"],
     ["stopping-rule"],
 ], ids=lambda g: "+".join(g))
 def test_cli_names_each_mistake_written_as_a_learner_would(answers, tmp_path, group):
@@ -210,9 +313,83 @@ def test_cli_names_each_mistake_written_as_a_learner_would(answers, tmp_path, gr
         assert "hint: run calls your estep and mstep, which fail too: fix them first" in p.stdout, p.stdout
     for mid in group:
         for step in EDITS[mid][3]:
+            if (step, mid) in BEYOND_ONLY:  # right for the course: a PASS, with the note beyond it
+                block = p.stdout.split(f"PASS  {step}", 1)
+                assert len(block) == 2, p.stdout
+                assert f"what breaks it [{mid}]" in block[1].split("\nPASS", 1)[0].split("\nFAIL", 1)[0], p.stdout
+                continue
             block = p.stdout.split(f"FAIL  {step}", 1)
             assert len(block) == 2, p.stdout
             assert f"likely mistake [{mid}]" in block[1].split("\n", 3)[2], p.stdout
+
+
+def _edited(answers, folder, file, right, wrong):
+    shutil.copytree(answers, folder)
+    text = (folder / file).read_text()
+    assert right in text, "the answers changed; update tests/learner_mistakes.py"
+    (folder / file).write_text(text.replace(right, wrong, 1))
+    return folder
+
+
+@pytest.mark.parametrize("edit", MORE_EDITS, ids=lambda e: f"{e[0]}:{e[3][:24]}")
+def test_cli_names_more_ways_of_writing_a_mistake(answers, tmp_path, edit):
+    mid, file, right, wrong, steps = edit
+    folder = _edited(answers, tmp_path / "mine", file, right, wrong)
+    p = cli(folder, *[a for s in steps for a in ("--only", s)])
+    assert p.returncode == 1, p.stdout + p.stderr
+    for step in steps:
+        block = p.stdout.split(f"FAIL  {step}", 1)
+        assert len(block) == 2 and f"likely mistake [{mid}]" in block[1].split("\n", 3)[2], p.stdout
+
+
+def test_cli_passes_the_handouts_own_loop(answers, tmp_path):
+    folder = _edited(answers, tmp_path / "mine", *HANDOUT_LOOP)
+    p = cli(folder, "--only", "em.run")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert re.search(r"^PASS  em.run +all 3 cases agree with the library\n +accepted: your run returns the mixture "
+                     r"of its last E-step", p.stdout, re.M), p.stdout
+
+
+def test_cli_a_note_beyond_the_course_leaves_the_exit_status_alone(answers, tmp_path):
+    folder = tmp_path / "mine"
+    shutil.copytree(answers, folder)
+    text = (folder / "naive_em.py").read_text()
+    assert "logsumexp" in text, "the answers changed: their naive E-step no longer uses logsumexp"
+    (folder / "naive_em.py").write_text(text + (
+        "\n\ndef estep(X, mixture):  # the learner's last version: densities multiplied directly\n"
+        "    mu, var, p = mixture\n"
+        "    d = X.shape[1]\n"
+        "    sq = ((X[:, None, :] - mu[None]) ** 2).sum(axis=2)\n"
+        "    joint = p * np.exp(-sq / (2 * var)) / (2 * np.pi * var) ** (d / 2)\n"
+        "    total = joint.sum(axis=1, keepdims=True)\n"
+        "    return joint / total, float(np.log(total).sum())\n"))
+    p = cli(folder, "--only", "naive_em.estep", "--only", "naive_em.mstep")
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    assert re.search(r"^PASS  naive_em.estep  all 2 of the course's cases agree with the library\n +BEYOND THE COURSE",
+                     out, re.M), out
+    assert "what breaks it [not-log-domain]" in out and "why it matters:" in out, out
+    assert out.splitlines()[-1] == "2 checks: 2 passed (1 with a note beyond the course, not graded)", out
+
+
+def test_cli_a_hung_estep_costs_one_time_limit_not_three(answers, tmp_path):
+    folder = tmp_path / "mine"
+    shutil.copytree(answers, folder)
+    text = (folder / "em.py").read_text()
+    (folder / "em.py").write_text(text.replace('    mu, var, p = mixture\n    M = (X != 0)', '    while True:\n'
+                                               '        pass\n    mu, var, p = mixture\n    M = (X != 0)', 1))
+    t0 = time.perf_counter()
+    p = cli(folder, "--timeout", "3", "--only", "em.estep", "--only", "em.run", "--only", "em.fill_matrix",
+            "--only", "em.mstep")
+    elapsed = time.perf_counter() - t0
+    out = p.stdout
+    assert p.returncode == 1, out
+    assert re.search(r"^TIME  em.estep +estep did not finish within 3 s", out, re.M), out
+    assert re.search(r"^PASS  em.mstep", out, re.M), out
+    for step, name in (("em.run", "run"), ("em.fill_matrix", "fill_matrix")):
+        assert re.search(rf"^SKIP  {step} +not run: {name} calls your estep, which did not finish within 3 s", out,
+                         re.M), out
+    assert elapsed < 3 * 3, f"{elapsed:.1f} s: run and fill_matrix waited for the hung estep again"
 
 
 def test_cli_skips_missing_files_and_says_not_written(tmp_path, answers):

@@ -8,9 +8,12 @@ In a notebook, after writing a function of the handout::
 
 Each call runs the function on the handout's cases (the toy data and the 20 x 5 test case, from
 the course files when installed, otherwise stand-ins, and says so) and on adversarial cases of
-its own, compares every output with the library, prints one verdict (what passed, the first
-value that differs and by how much, and the known mistake it matches, if any) and returns it as
-a ``Verdict``. When your function runs longer than ``timeout`` seconds over all the cases (60 by
+its own, compares every output with the library, prints one verdict and returns it as a
+``Verdict``: PASS when every case of the course agrees with an answer the course accepts (for
+``run``, em.run's or the handout's own loop's, which ends on an E-step); FAIL with the first value
+that differs, by how much, and the known mistake it matches, if any (or what was changed in
+place); and, under a PASS, a note BEYOND THE COURSE when the code breaks on a harder input the
+course never gives (naive EM on long rows, a weight of exactly 0), which does not change ``ok``. When your function runs longer than ``timeout`` seconds over all the cases (60 by
 default: an endless loop), the check stops with a TIME verdict, and the notebook goes on. On a folder of the learner's course files::
 
     python -m cfgmm_lib.check PATH

@@ -9,6 +9,12 @@ cases use the course files when they are installed and otherwise their synthetic
   loses it), soft counts below 1 and variances that fall under the 0.25 floor;
 - ``long rows``: 12 users who each rated about 800 of 1000 movies, where a product of
   densities underflows to 0 (as it does on the Netflix matrix).
+
+A case the course itself never poses (naive EM on rows of 1000 entries, a component of weight
+exactly 0) carries ``beyond``: why it is harder and why it matters. Such a case never turns a
+verdict into a failure; a difference there is reported as a note BEYOND THE COURSE. The other
+cases hold the handout's data or the handout's own rules at their edges (a soft count below 1,
+exactly 1, the variance floor), and decide PASS or FAIL.
 """
 
 from __future__ import annotations
@@ -27,10 +33,25 @@ __all__ = ["Case", "cases", "notes"]
 
 
 class Case(NamedTuple):
-    """One call: ``name`` says what it is, ``args`` are the arguments (never modified by the checker)."""
+    """One call: ``name`` says what it is, ``args`` are the arguments (never modified by the checker).
+
+    ``beyond`` is empty for a case of the course; for a harder one it says what makes it harder
+    and why that matters, for the note BEYOND THE COURSE.
+    """
 
     name: str
     args: tuple
+    beyond: str = ""
+
+
+#: Why each harder case matters, in the note BEYOND THE COURSE.
+NAIVE_LONG_ROWS = ("the course runs naive EM on 2-D points only, where a product of densities never underflows; "
+                   "on rows of 1000 entries each density is below 1e-300 and their sum is 0, so post is 0/0 "
+                   "(nan) or a guessed fallback, and ll loses those rows. The Netflix matrix has 1200 columns: "
+                   "it is why em.estep must work with logs (logsumexp)")
+WEIGHT_ZERO = ("no mixture of the course has a weight of exactly 0, but one does once a component loses all its "
+               "rows (a badly placed start, or K larger than the data needs): log(0) = -inf then shuts that "
+               "component out for good. The handout's log(p + 1e-16) lets it take rows back")
 
 
 @lru_cache(maxsize=None)
@@ -89,6 +110,19 @@ def _gaps_post() -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
+def _exact_post() -> np.ndarray:
+    """Posteriors giving component 2 a soft count of exactly 1 on column 5 (rated by rows 0, 3, 7, 8).
+
+    The handout updates a mean where the soft count is ``>= 1``: here mu[2, 5] moves to 5, and a
+    rule written ``> 1`` keeps it at 3.
+    """
+    post = _gaps_post().copy()
+    post[[0, 3]] = [0.25, 0.25, 0.5]
+    post[[7, 8]] = [0.5, 0.5, 0.0]
+    return post
+
+
+@lru_cache(maxsize=None)
 def _long_rows(complete: bool) -> tuple[np.ndarray, GaussianMixture]:
     rng = np.random.default_rng(15)
     X = rng.integers(1, 6, size=(12, 1000)).astype(float)
@@ -141,7 +175,7 @@ def _naive_estep():
     return [
         Case(_label("toy_data", "toy data, K = 3, seed 0"), (toy, init(toy, 3, seed=0)[0])),
         Case(_label("test_complete", "test case 20 x 5 (complete), K = 4, seed 0"), (test, init(test, 4, seed=0)[0])),
-        Case("long rows (12 x 1000): densities underflow", (X, mixture)),
+        Case("long rows (12 x 1000): densities underflow", (X, mixture), NAIVE_LONG_ROWS),
     ]
 
 
@@ -181,8 +215,8 @@ def _em_estep():
         Case(_label("toy_data", "toy data (complete), K = 3, seed 0"), (toy, init(toy, 3, seed=0)[0])),
         Case(_label("test_incomplete", "test case 20 x 5, K = 4, seed 0"), (X, mixture)),
         Case(_label("test_incomplete", "test case 20 x 5, last mixture of the run"), (X, late.mixture)),
-        Case("gaps: empty row, unrated column, weight-0 component", (G, gm)),
-        Case("long rows (12 x 1000): densities underflow", (L, lm)),
+        Case("long rows (12 x 1000, like the Netflix matrix's 1200): densities underflow", (L, lm)),
+        Case("gaps: empty row, unrated column, weight-0 component", (G, gm), WEIGHT_ZERO),
     ]
 
 
@@ -194,7 +228,7 @@ def _em_mstep():
         Case(_label("test_incomplete", "test case 20 x 5, last M-step of the run (variance floor)"),
              (X, late.post, late.estep_mixture)),
         Case("gaps: empty row, unrated column, soft counts below 1", (G, _gaps_post(), gm)),
-        Case("gaps, with min_variance = 0.4", (G, _gaps_post(), gm, 0.4)),
+        Case("gaps, with min_variance = 0.4, a soft count of exactly 1", (G, _exact_post(), gm, 0.4)),
     ]
 
 
@@ -228,8 +262,8 @@ def _fill_matrix():
     return [
         Case(_label("test_incomplete", "test case 20 x 5, K = 4, the mixture after run"), (X, final)),
         Case(_label("test_incomplete", "test case 20 x 5, K = 4, seed 0, before any step"), (X, mixture)),
-        Case("gaps: empty row, unrated column", (G, gm)),
-        Case("long rows (12 x 1000): densities underflow", _long_rows(False)),
+        Case("long rows (12 x 1000, like the Netflix matrix's 1200): densities underflow", _long_rows(False)),
+        Case("gaps: empty row, unrated column, weight-0 component", (G, gm), WEIGHT_ZERO),
     ]
 
 

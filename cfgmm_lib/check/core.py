@@ -1,10 +1,12 @@
 """Run a learner's function on the checker's cases, compare with the library, name the mistake.
 
-``run_check(step, fn)`` returns a ``Verdict``: how many cases agree with the library, the first
-value that differs (only that one value of the reference is shown), and, when the learner's
-outputs match one of the known wrong variants of ``mistakes`` on every case, that mistake's id
-and explanation. An argument changed in place is reported as ``mutates-input`` whatever the
-outputs are.
+``run_check(step, fn)`` returns a ``Verdict`` (``verdict``): how many of the course's cases agree
+with an answer the course accepts (``accepted``: for ``run``, em.run's and the handout's loop's),
+the first value that differs (only that one value of the reference is shown), and, when the
+learner's outputs match one of the known wrong variants of ``mistakes`` on every case, that
+mistake's id and explanation. An argument changed in place is reported as ``mutates-input``,
+with what changed, whatever the outputs are. The harder cases (``Case.beyond``) never fail a
+check: a difference there is the verdict's note BEYOND THE COURSE.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import threading
 import time
 import traceback
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import common, em, kmeans, naive_em
 from ..core.validation import check_scalar
 from . import cases as _cases
-from .mistakes import MISTAKES, VARIANTS
+from .accepted import readings
+from .mistakes import VARIANTS
+from .verdict import Verdict
 
 __all__ = ["STEPS", "Verdict", "run_check"]
 
@@ -194,81 +198,8 @@ def _where(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------
-# The verdict
+# Running the cases
 # --------------------------------------------------------------------------
-
-_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "not written": "TODO", "skipped": "SKIP",
-          "timeout": "TIME"}
-
-
-@dataclass
-class Verdict:
-    """The outcome of checking one step.
-
-    Attributes
-    ----------
-    step : str
-        ``"em.estep"`` and so on: the handout's file and function.
-    status : str
-        "passed", "failed", "error" (it raised), "not written" (``NotImplementedError``),
-        "skipped" (nothing to run) or "timeout".
-    passed, total : int
-        Cases that agree with the library, out of those run.
-    detail : str
-        The first problem, on which case.
-    mistake : str or None
-        The id of the known mistake whose output matched, if any.
-    notes : list of str
-        What could not use the course data.
-    hint : str
-        Where to look first (set by the folder check when a step this one calls fails too).
-    """
-
-    step: str
-    status: str
-    passed: int = 0
-    total: int = 0
-    detail: str = ""
-    mistake: str | None = None
-    notes: list = field(default_factory=list)
-    hint: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "passed"
-
-    def lines(self) -> list[str]:
-        head = f"{_LABEL[self.status]:<5} {self.step:<15}"
-        if self.status == "passed":
-            head += f" all {self.total} cases agree with the library"
-        elif self.status == "failed":
-            head += f" {self.passed} of {self.total} cases agree"
-        elif self.status == "not written":
-            head += " not written yet: replace `raise NotImplementedError` with your code"
-        out = [head]
-        if self.detail and self.status in ("skipped", "timeout"):
-            out[0] += " " + self.detail
-        elif self.detail:
-            out.append("      " + self.detail)
-        if self.mistake:
-            out.append(f"      likely mistake [{self.mistake}]: {MISTAKES[self.mistake]}")
-        if self.hint:
-            out.append("      hint: " + self.hint)
-        out += ["      note: " + n for n in self.notes]
-        return [line.rstrip() for line in out]
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
-
-    def __repr__(self) -> str:
-        return f"<Verdict {self.step}: {self.status}>"
-
-    def _ipython_display_(self):  # the check functions print the verdict; do not show it twice
-        pass
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 #: Seconds a check may take, in a notebook (``check.em_estep(estep)``) and per step of a folder.
 DEFAULT_TIMEOUT = 60.0
@@ -353,51 +284,109 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
+def _message(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200] + _where(exc)
+
+
+def _compare(step: str, mine: list, case) -> tuple[str, str | None]:
+    """``(label, None)`` when ``mine`` agrees with an accepted answer (``accepted.readings``), else
+    ``("", the first difference from the library's)``."""
+    spec = STEPS[step]
+    first = None
+    for label, value in readings(step, _quiet(spec.reference, _copy_args(case.args))):
+        problem = first_difference(mine, spec.outputs(value))
+        if problem is None:
+            return label, None
+        first = first or problem
+    return "", first
+
+
 def _run_check(step: str, fn, limit: _Limit | None) -> Verdict:
     spec = STEPS[step]
-    all_cases = _cases.cases(step)
-    mine_by_case, first, mutated, n_ok = [], None, None, 0
+    all_cases = sorted(_cases.cases(step), key=lambda c: bool(c.beyond))  # the course's cases first
+    n_course = sum(not c.beyond for c in all_cases)
+    ran, first, n_ok = [], {False: None, True: None}, {False: 0, True: 0}
+    mutated, accepted = "", []
     for case in all_cases:
+        harder = bool(case.beyond)
         args = _copy_args(case.args)
         try:
             result = _quiet(fn, args, limit)
         except _TimeUp:  # only the learner's call is timed, so it can only come from here
-            return timeout_verdict(step, limit.seconds, n_ok, len(all_cases))
+            return timeout_verdict(step, limit.seconds, n_ok[False], n_course)
         except NotImplementedError:
-            return Verdict(step, "not written", total=len(all_cases), notes=_cases.notes())
+            return Verdict(step, "not written", total=n_course, notes=_cases.notes())
         except Exception as exc:  # the learner's bug: report it, do not crash
-            msg = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200]
-            return Verdict(step, "error", n_ok, len(all_cases), f'on "{case.name}": raised {msg}{_where(exc)}',
-                           notes=_cases.notes())
-        for name, before, after in zip(spec.argnames, case.args, args):
-            if mutated is None and not _equal(before, after):
-                mutated = f'on "{case.name}": {name} was changed in place'
-        ref = spec.outputs(_quiet(spec.reference, _copy_args(case.args)))
+            problem = f'on "{case.name}": raised {_message(exc)}'
+            if not harder:
+                return Verdict(step, "error", n_ok[False], n_course, problem, notes=_cases.notes())
+            first[True] = first[True] or (problem, case)
+            continue
+        mutated = mutated or _mutation(spec.argnames, case, args)
         try:
             mine = spec.outputs(result)
         except Malformed as exc:
-            return Verdict(step, "error", n_ok, len(all_cases), f'on "{case.name}": {step} {exc}',
+            return Verdict(step, "error", n_ok[False], n_course, f'on "{case.name}": {step} {exc}',
                            notes=_cases.notes())
-        problem = first_difference(mine, ref)
-        mine_by_case.append((case, mine))
+        ran.append((case, mine))
+        label, problem = _compare(step, mine, case)
         if problem is None:
-            n_ok += 1
-        elif first is None:
-            first = f'on "{case.name}": {problem}'
-    notes = _cases.notes()
+            n_ok[harder] += 1
+            if label and label not in accepted:
+                accepted.append(label)
+        elif first[harder] is None:
+            first[harder] = (f'on "{case.name}": {problem}', case)
+    v = Verdict(step, "failed" if mutated or first[False] else "passed", n_ok[False], n_course,
+                notes=_cases.notes(), accepted=accepted, beyond_passed=n_ok[True],
+                beyond_total=len(all_cases) - n_course)
     if mutated:
-        return Verdict(step, "failed", n_ok, len(all_cases), mutated, "mutates-input", notes)
-    if first is None:
-        return Verdict(step, "passed", n_ok, len(all_cases), notes=notes)
-    return Verdict(step, "failed", n_ok, len(all_cases), first, diagnose(step, mine_by_case), notes)
+        v.mutated, v.mistake = mutated, "mutates-input"
+    elif first[False]:
+        v.detail, v.mistake = first[False][0], diagnose(step, [(c, m) for c, m in ran if not c.beyond])
+    if first[True] and v.ok:  # a note only on code right for the course: a failure there says enough
+        v.beyond, case = first[True]
+        v.beyond_why = case.beyond
+        v.beyond_mistake = diagnose(step, ran)
+    return v
+
+
+def _mutation(argnames: tuple, case, args: tuple) -> str:
+    """What the learner's call changed in the arguments it was given, on which case ("" if nothing)."""
+    for name, before, after in zip(argnames, case.args, args):
+        change = _change(name, before, after)
+        if change:
+            return f'on "{case.name}": {change}'
+    return ""
+
+
+def _change(name: str, before, after) -> str:
+    if hasattr(before, "mu"):
+        for part in ("mu", "var", "p"):
+            change = _change(f"{name}.{part}", getattr(before, part), getattr(after, part, None))
+            if change:
+                return change
+        return ""
+    if not isinstance(before, np.ndarray) or _equal(before, after):
+        return ""
+    if not isinstance(after, np.ndarray) or after.shape != before.shape:
+        return f"{name} was changed in place: it is now {_describe(after)}, was {_describe(before)}"
+    idx = tuple(np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))[0])
+    short = name.rsplit(".", 1)[-1]
+    return (f"{name} was changed in place ({short}{_index(idx)} was {float(before[idx]):.6g}, is now "
+            f"{float(after[idx]):.6g}): the caller's {name.split('.')[0]} is no longer what it passed; work on a copy")
 
 
 def diagnose(step: str, mine_by_case: list) -> str | None:
-    """The id of the first wrong variant whose outputs match the learner's on every case, or None."""
+    """The id of the first wrong variant whose outputs match the learner's on every case, or None.
+
+    A variant of ``run`` matches in either accepted shape (``accepted.readings``): a loop that
+    ends on an E-step, as the handout's does, is named as surely as one that ends on an M-step.
+    """
     spec = STEPS[step]
     for mistake, variant in VARIANTS[step]:
         try:
-            if all(_same(mine, spec.outputs(_quiet(variant, _copy_args(case.args))))
+            if all(any(_same(mine, spec.outputs(value))
+                       for _, value in readings(step, _quiet(variant, _copy_args(case.args))))
                    for case, mine in mine_by_case):
                 return mistake
         except Exception:

@@ -25,7 +25,7 @@ from functools import partial
 import numpy as np
 from scipy.special import logsumexp
 
-from ..common import GaussianMixture
+from ..common import GaussianMixture, RunResult
 
 __all__ = ["MISTAKES", "VARIANTS", "explain"]
 
@@ -33,12 +33,17 @@ __all__ = ["MISTAKES", "VARIANTS", "explain"]
 MISTAKES = {
     "normaliser-uses-d": "the Gaussian's normaliser uses d instead of the observed count |C_u| "
                          "(write -|C_u|/2 log(2 pi var), counting each row's observed entries)",
+    "normaliser-without-2pi": "the Gaussian's normaliser has lost its 2 pi (log(var) instead of log(2 pi var)): "
+                              "the posteriors are right, since the constant cancels, but every row's "
+                              "log-likelihood is off by (its count)/2 log(2 pi), which is why the grader gives "
+                              "only part of the E-step's credit",
     "variance-old-mean": "the variance update uses the means from before the M-step "
                          "(compute the new means first, then the variances around them)",
     "variance-divides-by-d": "the variance divides by n_j d instead of the posterior-weighted observed counts "
                              "sum_u post[u, j] |C_u|",
-    "mean-update-threshold": "means are updated where the soft count sum_u post[u, j] [l in C_u] is below 1 "
-                             "(or never kept): keep the old mean there",
+    "mean-update-threshold": "the mean-update rule is not the handout's: update mu[j, l] where the soft count "
+                             "sum_u post[u, j] [l in C_u] is >= 1 (1 itself included), keep the old mean "
+                             "where it is below 1",
     "no-variance-floor": "min_variance is not applied (var = max(var, min_variance))",
     "weights-without-eps": "log(p) instead of log(p + 1e-16): a component of weight 0 can never take a row back",
     "not-log-domain": "probabilities are multiplied directly and underflow to 0 on long rows "
@@ -47,7 +52,9 @@ MISTAKES = {
     "unobserved-in-distance": "unobserved entries (the zeros) are counted in the distance or the mean",
     "fill-overwrites-observed": "fill_matrix changes observed entries: only the zeros are to be filled",
     "bic-parameter-count": "the BIC counts the free parameters wrongly: K*d means + K variances + (K - 1) weights",
-    "stopping-rule": "the convergence rule is not `new_ll - old_ll <= 1e-6 * abs(new_ll)`",
+    "stopping-rule": "the convergence rule is not the handout's: stop when new_ll - old_ll <= 1e-6 * abs(new_ll) "
+                     "(new minus old, relative to the new log-likelihood, which grows: not an absolute 1e-6, "
+                     "not K-means' 1e-4, not old - new)",
     "variance-forgets-d": "the variance divides by n_j instead of n_j d (each point has d coordinates)",
     "rmse-without-root": "the square root is missing: that is the mean squared error",
 }
@@ -93,7 +100,10 @@ def kmeans_mstep(X, post, *, forget_d=False):
 # E-steps (naive: complete data; em: 0 = missing)
 # --------------------------------------------------------------------------
 
-def _estep(X, mixture, *, complete, eps, normaliser_d=False, full_distance=False, log_domain=True):
+def _estep(X, mixture, *, complete, eps, normaliser_d=False, full_distance=False, log_domain=True, two_pi=True,
+           fallback=False):
+    """The E-step; without ``log_domain``, ``fallback`` gives a row whose densities all underflow a uniform
+    post and no log-likelihood (as learners guard a 0/0), instead of nan."""
     mu, var, p = _parts(mixture)
     n, d = X.shape
     M = np.ones_like(X) if complete or full_distance else (X != 0).astype(float)
@@ -101,13 +111,16 @@ def _estep(X, mixture, *, complete, eps, normaliser_d=False, full_distance=False
     sq = _sq_distances(X, M, mu)
     with np.errstate(divide="ignore"):
         log_p = np.log(p + eps)
-    f = log_p - counts[:, None] / 2 * np.log(2 * np.pi * var) - sq / (2 * var)
+    f = log_p - counts[:, None] / 2 * np.log((2 * np.pi if two_pi else 1.0) * var) - sq / (2 * var)
     if log_domain:
         total = logsumexp(f, axis=1)
         return np.exp(f - total[:, None]), float(total.sum())
     with np.errstate(all="ignore"):
         joint = np.exp(f)
         total = joint.sum(axis=1)
+        if fallback:
+            lost = total == 0
+            joint[lost], total[lost] = 1.0 / joint.shape[1], 1.0
         return joint / total[:, None], float(np.log(total).sum())
 
 
@@ -130,7 +143,8 @@ def naive_mstep(X, post, *, forget_d=False):
 
 def em_mstep(X, post, mixture, min_variance=0.25, *, old_means=False, divide_by_d=False, threshold="keep",
              floor=True, ignore_mask=False, in_place=False):
-    """The missing-data M-step; ``threshold`` is "keep" (right), "any" (update where w > 0) or "none"."""
+    """The missing-data M-step; ``threshold`` is "keep" (right: update where w >= 1), "strict" (where w > 1),
+    "any" (where w > 0) or "none"."""
     n, d = X.shape
     M = np.ones_like(X) if ignore_mask else (X != 0).astype(float)
     n_hat = post.sum(axis=0)
@@ -141,7 +155,7 @@ def em_mstep(X, post, mixture, min_variance=0.25, *, old_means=False, divide_by_
         if threshold == "none":
             mu[...] = PX / PM
         else:
-            update = PM >= 1 if threshold == "keep" else PM > 0
+            update = {"keep": PM >= 1, "strict": PM > 1, "any": PM > 0}[threshold]
             mu[update] = PX[update] / PM[update]
     sq = _sq_distances(X, M, old_mu if old_means else mu)
     den = d * n_hat if divide_by_d else post.T @ M.sum(axis=1)
@@ -167,14 +181,22 @@ def _stop_kmeans(new, old):
     return new - old <= 1e-4  # K-means' rule, copied
 
 
+def _stop_reversed(new, old):
+    return old - new <= 1e-6 * abs(new)  # K-means' order (old - new) on a score that grows: stops on the 2nd step
+
+
 def _run(X, mixture, post, *, estep, mstep, stop=_stop_right, max_iterations=3000):
-    """The handout's loop. (Forgetting ``abs`` in the rule makes it endless: the checker's time limit shows that.)"""
+    """The handout's loop. (Forgetting ``abs`` in the rule makes it endless: the checker's time limit shows that.)
+
+    Returns a ``RunResult``: em.run's triple, with ``estep_mixture``, the mixture the handout's own
+    loop returns, so that the checker recognises the mistake in either way of writing ``run``.
+    """
     old = None
-    for _ in range(max_iterations):
+    for n_iter in range(1, max_iterations + 1):
         post, ll = estep(X, mixture)
-        mixture = mstep(X, post, mixture)
+        before, mixture = mixture, mstep(X, post, mixture)
         if old is not None and stop(ll, old):
-            return mixture, post, ll
+            return RunResult(mixture, post, ll, n_iter=n_iter, converged=True, estep_mixture=before)
         old = ll
     raise RuntimeError(f"no convergence in {max_iterations} iterations")
 
@@ -215,19 +237,23 @@ _EM_ESTEP_WRONG = [
     ("unobserved-in-distance", partial(em_estep, full_distance=True, normaliser_d=True)),
     ("weights-without-eps", partial(_estep, complete=False, eps=0.0)),
     ("not-log-domain", partial(em_estep, log_domain=False)),
+    ("normaliser-without-2pi", partial(em_estep, two_pi=False)),
 ]
 _EM_MSTEP_WRONG = [
     ("variance-old-mean", partial(em_mstep, old_means=True)),
     ("variance-divides-by-d", partial(em_mstep, divide_by_d=True)),
     ("mean-update-threshold", partial(em_mstep, threshold="any")),
     ("mean-update-threshold", partial(em_mstep, threshold="none")),
+    ("mean-update-threshold", partial(em_mstep, threshold="strict")),
     ("no-variance-floor", partial(em_mstep, floor=False)),
     ("unobserved-in-distance", partial(em_mstep, ignore_mask=True)),
     ("mutates-input", partial(em_mstep, in_place=True)),
 ]
-_NAIVE_ESTEP_WRONG = [("not-log-domain", partial(naive_estep, log_domain=False))]
+_NAIVE_ESTEP_WRONG = [("not-log-domain", partial(naive_estep, log_domain=False)),
+                      ("not-log-domain", partial(naive_estep, log_domain=False, fallback=True)),
+                      ("normaliser-without-2pi", partial(naive_estep, two_pi=False))]
 _NAIVE_MSTEP_WRONG = [("variance-forgets-d", partial(naive_mstep, forget_d=True))]
-_STOPS_WRONG = [("stopping-rule", _stop_absolute), ("stopping-rule", _stop_kmeans)]
+_STOPS_WRONG = [("stopping-rule", _stop_absolute), ("stopping-rule", _stop_kmeans), ("stopping-rule", _stop_reversed)]
 
 
 def _runs(estep, mstep, estep_wrong, mstep_wrong):
