@@ -30,6 +30,9 @@ COURSE_FILES = ["toy_data", "test_incomplete", "test_complete", "test_solutions"
 # | `03_bic` | pick the number of components with the Bayesian information criterion |
 # | `04_matrix_completion` | EM with missing entries on the Netflix ratings: derive it, fill the matrix, reproduce the handout's numbers, and ask what the RMSE measures |
 # | `05_beyond_the_handout` | score models honestly on hidden ratings; look inside the mixture; remove user bias; matrix factorisation and the same model as a network |
+# | `06_black_hole_imaging` | the handout's last section: EM with full covariances learns a prior of image patches, which images synthetic black holes from the EHT's 2017 array (half-quadratic splitting), scored against baselines on unseen images |
+# | `07_netflix_scale` | run the same EM on a `scipy.sparse` matrix at Netflix-Prize size (live on 1 M ratings, the saved benchmark to 100 M); predict chosen entries; side information (implicit feedback) in the held-out protocol |
+# | `08_real_m87` | the real M87*: read the EHT's 2017 data, derive closure phases, image from closure quantities with the patch prior of 06 and a maximum-entropy baseline, measure the ring, and test that non-ring sources do not come out as rings |
 #
 # The algorithms live in the library `cfgmm_lib`, under the handout's own module and function
 # names (`common.init`, `kmeans.run`, `naive_em.estep`, `em.fill_matrix`, ...). The notebooks call
@@ -121,7 +124,8 @@ print("cfgmm_lib", cfgmm_lib.__version__, "exports:", ", ".join(cfgmm_lib.__all_
 # ## Recap
 #
 # - Install the course files once; without them everything runs on stand-ins and says so.
-# - Work through 01-04 with the handout beside you; 05 goes beyond it.
+# - Work through 01-04 with the handout beside you; 05 and 07 go beyond it on the ratings, 06 and
+#   08 take up the handout's black-hole application.
 # - A checkpoint prints the handout's value beside ours; its label says where the value comes from.
 #
 # **To discuss**

@@ -26,7 +26,8 @@ OUTPUT = "output"        # where the best plot per K is saved (PNG)
 #
 # **After this notebook you will be able to**
 # - run the course's K-means from `init(X, K, seed)` and read its arc diagram;
-# - write its two steps (assign, update) and its stopping rule;
+# - state its two steps (assign, update) and its stopping rule, and, as practice for EM, write
+#   them yourself (the handout gives you `kmeans.py` already written);
 # - answer the handout's question "what is the lowest cost for K = 1, ..., 4?", and say why the
 #   cost alone cannot choose K.
 
@@ -101,7 +102,7 @@ plot(X, mixture, post, "K = 3, seed 0: the starting point (every point split in 
 #
 # Here is 2a written the slow way, one point at a time, next to the library's vectorised step:
 
-# %%
+# %% tags=["answer"]
 def assign_loop(X, mu):
     post = np.zeros((len(X), len(mu)))
     for u, x in enumerate(X):                       # 2a, one point at a time
@@ -110,7 +111,7 @@ def assign_loop(X, mu):
     return post
 
 
-# %%
+# %% tags=["answer"]
 # NBVAL_CHECK_OUTPUT
 same = np.array_equal(assign_loop(X, mixture.mu), kmeans.estep(X, mixture))
 print("the loop and kmeans.estep assign every point alike:", same)
@@ -150,16 +151,18 @@ for K in [K for K in REFERENCE_COST if K in K_VALUES]:
     checkpoint("  its seed", REFERENCE_SEED[K], best.seed, source="reference", standin=STANDIN)
 
 # %% [markdown]
-# The best plot for each K, saved to `output/` as the handout asks:
+# The best plot for each K, saved to `output/` as the handout asks (the saved files use the
+# course's fixed axes, -20 to 20, as its `plot` draws them; here each panel fits the data):
 
 # %%
 Path(OUTPUT).mkdir(exist_ok=True)
-grid = Figure(figsize=(5 * len(K_VALUES), 5))
+cols = 2
+grid = Figure(figsize=(6.5 * cols, 5.3 * -(-len(K_VALUES) // cols)), layout="constrained")
 for i, K in enumerate(K_VALUES):
     best = kmeans_sweep.best(K)
     title = f"K-means, K = {K}, seed {best.seed}: cost {best.score:.2f}"
-    plot(X, best.mixture, best.post, title).savefig(Path(OUTPUT) / f"kmeans_K{K}.png", dpi=100)
-    plot(X, best.mixture, best.post, title, ax=grid.add_subplot(1, len(K_VALUES), i + 1), lim="data")
+    plot(X, best.mixture, best.post, title, lim="course").savefig(Path(OUTPUT) / f"kmeans_K{K}.png", dpi=100)
+    plot(X, best.mixture, best.post, title, ax=grid.add_subplot(-(-len(K_VALUES) // cols), cols, i + 1))
 grid
 
 # %% [markdown]
@@ -202,8 +205,9 @@ explorer
 # %% [markdown]
 # ## Write it yourself
 #
-# The handout asks you to write K-means' two steps, `estep` and `mstep`, in `kmeans.py`. Each
-# function's cell below is followed by a check cell: `check.kmeans_estep(estep)` runs the
+# The handout gives you `kmeans.py` already written: K-means is not one of the functions it asks
+# you to write. Writing its two steps, `estep` and `mstep`, is nonetheless good practice for the
+# EM steps of notebooks 02 and 04, so they are an exercise here. Each function's cell below is followed by a check cell: `check.kmeans_estep(estep)` runs the
 # function on the handout's cases and on adversarial ones, compares it with the library and
 # prints the verdict (and, for a known mistake, its name). In the series notebook `01_kmeans` the
 # cells hold short, vectorised answers; in its exercise version,

@@ -95,9 +95,11 @@ print(f"Best BIC with its sign: {best_bic:.8f}")
 # > `Best BIC = 1169.25893474`, a positive number. In the handout's own convention,
 # > $\text{BIC} = \ell - \tfrac P2 \log n$ with $\ell < 0$, every BIC here is negative, and the best
 # > (highest) one is $-1169.25893474$. The printed value has lost its minus sign: it is what the
-# > other common convention ($\tfrac P2 \log n - \ell$, *lower* is better) would give. The course's
-# > answer is the negative number, $-1169.2589\ldots$, exactly what `bic` returns; enter that.
-# > What matters for choosing $K$ is that the *same* convention is used for every $K$.
+# > other common convention ($\tfrac P2 \log n - \ell$, *lower* is better) would give. The
+# > handout's grader accepts both signs, so a learner who enters either is marked right; the
+# > number that belongs to the handout's own formula, and the one `bic` returns, is the negative
+# > one, $-1169.2589\ldots$. What matters for choosing $K$ is that the *same* convention is used
+# > for every $K$.
 
 # %% [markdown]
 # ## What the penalty does
@@ -208,7 +210,7 @@ check.bic(bic)
 # - The likelihood always rises with $K$; BIC subtracts $\tfrac P2 \log n$ with
 #   $P = Kd + K + (K - 1)$, and the highest BIC wins.
 # - On the toy data BIC picks $K = 3$, the structure we can see.
-# - The handout prints the best BIC without its minus sign.
+# - The handout prints the best BIC without its minus sign; its grader accepts either sign.
 #
 # **To discuss**
 # 1. Why are the weights counted as $K - 1$ parameters, and the variances as $K$?

@@ -19,9 +19,9 @@ GRID = None                       # overrides of evaluate's grid, evaluation.GRI
 # %% [markdown]
 # # 05 · Beyond the handout: measuring honestly, and doing better
 #
-# Notebook 04 ended with a problem: the handout's RMSE of 0.48 mostly measures copied ratings,
-# and on the entries that were really predicted the mixture lost to each user's average rating.
-# Here we (1) set up a fair test, (2) score every model on it, (3) look inside the handout's
+# Notebook 04 ended with a problem: the handout's RMSE of 0.48 averages in 77 % copied ratings,
+# and the rest is scored against a "complete" file whose filled-in ratings are distributed unlike
+# real ones (against them, the mixture even lost to each user's average rating). Here we (1) set up a fair test, (2) score every model on it, (3) look inside the handout's
 # $K = 12$ mixture, (4) remove the user bias, (5) choose $K$ two ways, and (6) fit the model the
 # handout's "More challenge" section points to: matrix factorisation, then the same model as a
 # neural network.
@@ -101,21 +101,85 @@ checkpoint("target: best model <= 0.77", True, min(result["rmse"].values()) <= 0
 
 # %%
 names = sorted(result["rmse"], key=result["rmse"].get, reverse=True)
-fig = Figure(figsize=(8, 4))
+READABLE = {"global_mean": "global mean", "user_mean": "each user's mean", "movie_mean": "each movie's mean",
+            "bias_baseline": "bias baseline (mean + user + movie)", "course_mixture": "the course's mixture",
+            "bias_aware_mixture": "mixture on bias residuals", "matrix_factorization": "matrix factorisation (ALS)",
+            "neural": "network", "neural_implicit": "network + implicit feedback"}
+fig = Figure(figsize=(10, 5.5), layout="constrained")
 ax = fig.add_subplot()
-colors = ["C3" if "mixture" in n else ("C2" if n in ("matrix_factorization", "neural") else "C0") for n in names]
-ax.barh(names, [result["rmse"][n] for n in names], color=colors)
+colors = ["C3" if "mixture" in n else ("C2" if n in ("matrix_factorization", "neural", "neural_implicit") else "C0")
+          for n in names]
+ax.barh([READABLE.get(n, n.replace("_", " ")) for n in names], [result["rmse"][n] for n in names], color=colors)
 for i, n in enumerate(names):
-    ax.text(result["rmse"][n] + 0.005, i, f"{result['rmse'][n]:.3f}", va="center")
-ax.set_xlim(0.6, 1.1)
-ax.set_xlabel(f"RMSE on {len(ratings):,} hidden ratings (lower is better)")
+    ax.text(result["rmse"][n] + 0.01, i, f"{result['rmse'][n]:.3f}", va="center", fontsize=12)
+ax.set_xlim(0, 1.2)  # from 0: the bars' lengths compare the errors
+ax.tick_params(labelsize=12)
+ax.set_xlabel(f"RMSE on {len(ratings):,} hidden ratings (lower is better)", fontsize=12)
 ax.set_ylabel("model")
-ax.set_title("held-out RMSE: averages (blue), mixtures (red), factorisation (green)")
+ax.set_title("held-out RMSE: averages (blue), mixtures (red), factorisation and networks (green)", fontsize=13)
 fig
 
 # %% [markdown]
-# The course's mixture beats the plain averages but not the two-number bias baseline. Once the
-# biases are taken out, the same mixture gains a lot; factorisation gains more.
+# The course's mixture beats the plain averages, each user's average included: on real hidden
+# ratings the order of notebook 04's "complete"-file comparison is reversed, because that file's
+# filled-in ratings, bunched in the middle of the scale, favoured predictions near each user's
+# average. Against the two-number bias baseline the mixture is level: it lost on the test ratings
+# by a little, and, as the next cell shows, won on validation. Once the biases are taken out, the
+# same mixture gains a lot; factorisation gains more.
+#
+# **Why validation and test disagree for the course's mixture.** The validation fit (on the
+# training ratings less the validation ones) and the final fit (on all the training ratings) are
+# two different runs, and in each, `init` starts the means on rows of chosen users. A component
+# started on a user can keep that user alone, at the variance floor, with that user's unrated
+# movies still at `init`'s 0 (section 3 looks at this in the handout's mixture). Whether that
+# happens depends on which users `init` picks from the matrix it is given. The cell prints both
+# scores, fits the chosen $K$ from every seed on the full training ratings, and then, for the
+# validation fit and the final fit, counts the components carried by one or two users and the
+# share of the squared error that falls on those users' hidden ratings.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name in ("course_mixture", "bias_baseline"):
+    print(f"{name:15s} validation RMSE {result['validation_rmse'][name]:.3f}   test RMSE {result['rmse'][name]:.3f}")
+K_chosen = result["choices"]["course_mixture"]["K"]
+every_seed_memorises = True
+for seed in SEEDS:
+    start = init(X_train, K_chosen, seed=seed)
+    run = em.run(X_train, *start)
+    summary = health_summary(component_health(X_train, run[0], start[0]))
+    every_seed_memorises &= summary["carried_by_few"] > 0
+    print(f"K = {K_chosen}, seed {seed}, all training ratings: components carried by one or two users "
+          f"{summary['carried_by_few']}, their means never updated (still 0) {summary['untouched_zero_means']}")
+
+
+def memorised(model, X_fitted, hidden_rows, hidden_cols, hidden_ratings):
+    """Components carried by one or two users; the hidden ratings of those users and their share of the squared error."""
+    rows_health = component_health(X_fitted, model.mixture)
+    few = [r["component"] for r in rows_health if r["carried_by_few"]]
+    err = (np.clip(model.predict(hidden_rows, hidden_cols), 1, 5) - hidden_ratings) ** 2
+    theirs = np.isin(model.post.argmax(axis=1)[hidden_rows], few)
+    return len(few), int(theirs.sum()), float(err[theirs].sum() / err.sum())
+
+
+X_fit, vrows, vcols, vratings = result["validation_split"]
+chosen_validation = result["validation_models"]["course_mixture"][str(K_chosen)]
+for label, model, args in (("validation", chosen_validation, (X_fit, vrows, vcols, vratings)),
+                           ("test", models["course_mixture"], (X_train, rows, cols, ratings))):
+    few, count, share = memorised(model, *args)
+    print(f"{label} fit (seed {model.seed}): {few} of its {K_chosen} components carried by one or two users; "
+          f"{count:,} hidden ratings belong to those users, {share:.1%} of the squared error")
+checkpoint(f"every seed of K = {K_chosen} has a component carried by one or two users", True, every_seed_memorises,
+           source="expected", standin=STANDIN)
+
+# %% [markdown]
+# On validation the course's mixture ($K = 4$) scores 0.862, below the bias baseline's 0.872; on
+# the test ratings the order flips, 0.878 against 0.873. The validation fit kept its four
+# components shared by many users. On the full training ratings every seed leaves at least one
+# component held by one or two users whom `init` picked, and the final fit (seed 1) spends one of
+# its four components on two users. Those two users' own hidden ratings carry only 0.5 % of the
+# squared error: the larger cost is that everyone else is described by three shared types
+# instead of four. So the choice of $K$ made on validation did not carry over to the refit, and
+# the mixture's place beside the bias baseline is within what one `init` changes.
 
 # %% [markdown]
 # ## 3 · Inside the handout's K = 12 mixture
@@ -314,12 +378,14 @@ fig
 # ## 7 · What to take away
 #
 # - **Measure on held-out ratings.** The handout's 0.48 mixes copied ratings with a doubtful
-#   "complete" file. On hidden real ratings the course's mixture scores about 0.88: better than
-#   any single average, worse than two biases.
-# - **Look inside the model.** Seven of the handout's twelve components memorise one user each,
+#   "complete" file. On hidden real ratings the course's mixture scores 0.878: better than any
+#   single average (each user's average included, the reverse of notebook 04's "complete"-file
+#   comparison), and level with two biases (worse on test, better on validation, as one `init`
+#   decides).
+# - **Look inside the model.** Seven of the handout's twelve components memorise one or two users each,
 #   and leave zeros that become 0-star predictions. A high likelihood is not a good model.
-# - **Model the obvious first.** Removing user and movie biases turns the mixture from worse than
-#   the baseline into clearly better than it (about 0.82).
+# - **Model the obvious first.** Removing user and movie biases turns the mixture from level with
+#   the baseline into clearly better than it (0.815 against 0.873).
 # - **Choose K with something other than the training likelihood.** BIC and the validation
 #   likelihood both pick $K = 4$ here, not the handout's 12.
 # - **Factorisation wins** (about 0.76): every user gets a personal position in a taste space

@@ -10,7 +10,14 @@ exercise version each such function keeps its signature and docstring and its bo
 ``raise NotImplementedError``; the check cell that follows it (``check.em_estep(estep)``...) is
 kept, and prints "not written yet" until the learner has written the function. Every other cell
 is copied as it is (without nbval markers), unexecuted, with fixed cell ids, so that building
-twice gives the same bytes and a test can tell when an exercise notebook is stale.
+twice gives the same bytes and a test can tell when an exercise notebook is stale, except:
+
+- a cell tagged ``answer`` (a loop version of a step the learner writes, a demonstration that
+  spells out part of an answer) is left out; one short note stands where a run of them was;
+- the markdown cell that opens the section "## Write it yourself" is replaced by one that speaks
+  to the learner (``write_it_yourself``);
+- the notebook opens with a header for the learner (``_header``) and ends with the one pointer to
+  the solved notebook (``_footer``).
 
 ``course-folder`` writes the same answers as a learner's folder in the course's layout
 (``common.py`` with ``bic`` and ``rmse``, ``kmeans.py``, ``naive_em.py``, ``em.py``), which the
@@ -32,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 EXERCISES = NOTEBOOKS / "exercises"
 TAG = "solution"
+ANSWER = "answer"  # a cell that shows part of an answer: left out of the exercise
+SECTION = "## Write it yourself"
 STUB = "raise NotImplementedError"
 
 #: Which of the handout's files each notebook's answers belong to (rmse and bic live in common.py).
@@ -89,20 +98,50 @@ def stub(source: str) -> str:
 
 
 def _header(py: Path):
+    return nbformat.v4.new_markdown_cell(
+        f"# Exercise: `{py.stem}`\n\n"
+        "This is your working copy of the notebook. Save it under your own name first (File > Save\n"
+        "Notebook As...): `make exercises` rewrites this file.\n\n"
+        "Read and run it from the top. In the section **Write it yourself** you will find each function\n"
+        "you write, with its signature, its docstring and `raise NotImplementedError` as its body.\n"
+        "Replace that line with your code and run the check cell under it: the checker runs your\n"
+        "function on the handout's cases and on adversarial ones, compares it with the library, and\n"
+        "tells you the first value that differs and, when it recognises it, which mistake it is. It never\n"
+        "shows you more of the answer than that. Where the worked notebook shows part of an answer\n"
+        "(a loop version of a step you write, for instance), the cell is left out here and a note says so."
+    )
+
+
+def write_it_yourself(py: Path, names: list[str]) -> str:
+    """The learner's opening of the section "Write it yourself", naming the functions to write."""
+    module = MODULE_OF[py.stem[:2]]
+    quoted = [f"`{n}`" for n in names]
+    where = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    given = ("The handout gives you `kmeans.py` already written; writing its two steps yourself is\n"
+             "practice for the EM steps of notebooks 02 and 04, and the checker treats them the same way.\n\n"
+             if module == "kmeans" else "")
+    return (f"{SECTION}\n\n{given}"
+            f"Now write {where} yourself (in the course's files they belong in "
+            f"`{'common' if set(names) <= COMMON_FUNCTIONS else module}.py`"
+            f"{', with `rmse` in `common.py`' if 'rmse' in names and module != 'common' else ''}).\n"
+            "Each function below has its signature and docstring, and `raise NotImplementedError` as its\n"
+            "body: replace that line with your code, then run the check cell under it. Until you do, the\n"
+            "check says \"not written yet\". When every check passes, copy the functions into your course\n"
+            "files; `python -m cfgmm_lib.check PATH` checks the whole folder (see the README).")
+
+
+def _footer(py: Path):
     name = py.stem
     return nbformat.v4.new_markdown_cell(
-        f"# Exercise version of `{name}`\n\n"
-        f"Made by `make exercises` from `notebooks/{name}.py`: the worked version is `../{name}.ipynb`.\n"
-        "Save your own copy (File > Save Notebook As...) before you write in it: `make exercises`\n"
-        "rebuilds this file.\n\n"
-        "Each function of the handout that you are asked to write appears, in the section\n"
-        "**Write it yourself**, with its signature and docstring and `raise NotImplementedError` as\n"
-        "its body. Replace that line with your code and run the check cell after it: the checker runs\n"
-        "your function on the handout's cases and on adversarial ones, compares it with the library,\n"
-        "and says what differs and, when it recognises it, which mistake it is. It never prints the\n"
-        "answer beyond the first value that differs. To check your course folder instead:\n"
-        "`python -m cfgmm_lib.check PATH`."
+        "## When you are done\n\n"
+        f"Once your checks pass (or when you are stuck), compare your functions with the worked notebook\n"
+        f"beside this folder, `../{name}.ipynb`: its section **Write it yourself** holds short,\n"
+        "vectorised answers, and the cells left out here are in it too."
     )
+
+
+_OMITTED = ("*A cell of the worked notebook is left out here: it shows part of an answer you write in\n"
+            "the section **Write it yourself**.*")
 
 
 def exercise(py: Path):
@@ -111,19 +150,27 @@ def exercise(py: Path):
     nb = nbformat.v4.new_notebook()
     nb.metadata = {k: copy.deepcopy(v) for k, v in src.metadata.items() if k == "kernelspec"}
     nb.cells.append(_header(py))
+    names = [n.name for c in solution_cells(src) for n in ast.parse(c.source).body if isinstance(n, ast.FunctionDef)]
     for cell in src.cells:
         source = cell.source
         tags = list(cell.metadata.get("tags", []))
+        if ANSWER in tags:
+            if nb.cells[-1].source != _OMITTED:
+                nb.cells.append(nbformat.v4.new_markdown_cell(_OMITTED))
+            continue
         if cell.cell_type == "code" and TAG in tags:
             source = stub(source)
             tags = [t for t in tags if t != TAG] + ["exercise"]
         elif cell.cell_type == "code":
             source = "\n".join(ln for ln in source.splitlines() if ln.strip() != "# NBVAL_CHECK_OUTPUT")
+        elif source.startswith(SECTION):
+            source = write_it_yourself(py, names)
         new = (nbformat.v4.new_code_cell(source) if cell.cell_type == "code"
                else nbformat.v4.new_markdown_cell(source))
         if tags:
             new.metadata["tags"] = tags
         nb.cells.append(new)
+    nb.cells.append(_footer(py))
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:03d}"
     return nb
