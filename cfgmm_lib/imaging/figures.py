@@ -39,7 +39,8 @@ def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float 
     """One sky image, east on the left, axes in micro-arcseconds.
 
     Pixels below zero (which no sky has, and which a linear reconstruction can make) are drawn in blue,
-    more opaque the more negative, rather than clipped to black with the empty sky. ``scale_bar`` (in
+    more opaque the more negative (relative to the panel's brightest value), rather than clipped to
+    black with the empty sky. ``scale_bar`` (in
     micro-arcseconds) draws a bar of that length in the lower left, for panels without axes.
     """
     from matplotlib.colors import to_rgba
@@ -47,10 +48,10 @@ def image_panel(ax, image, title: str = "", *, labels: bool = True, vmax: float 
     image = np.asarray(image, dtype=float)
     ax.imshow(image, cmap=CMAP, extent=_EXTENT, origin="upper", vmin=0, vmax=vmax)
     if (image < 0).any():
-        depth = np.clip(-image / (-image.min()), 0, 1)
+        top = vmax if vmax else np.abs(image).max()
         blue = np.zeros(image.shape + (4,))
-        blue[...] = to_rgba("#3d7bd9")
-        blue[..., 3] = np.where(image < 0, 0.35 + 0.65 * depth, 0.0)
+        blue[...] = to_rgba("#4a8ef0")
+        blue[..., 3] = np.clip(-2 * image / top, 0, 0.9)  # a dip of 45 % of the scale's top is fully blue
         ax.imshow(blue, extent=_EXTENT, origin="upper")
     if scale_bar:
         x0, y0 = _EXTENT[0] - 0.08 * FOV_UAS, _EXTENT[2] + 0.08 * FOV_UAS  # east is on the left: x decreases
