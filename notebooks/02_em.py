@@ -288,14 +288,16 @@ if 2 in K_VALUES:
 if 3 in K_VALUES:
     a, b = kmeans_sweep.best(3), em_sweep.best(3)
     ll_km, ll_em = naive_em.estep(X, a.mixture)[1], naive_em.estep(X, b.mixture)[1]
+    em_matched = reorder(b.mixture, b.post, match_components(a.post, b.post))[0]  # EM's components in K-means' order
     print(f"3. K = 3: log-likelihood of the points under K-means' mixture {ll_km:.2f}, under EM's {ll_em:.2f}")
-    print(f"   points per unit area within one stdv of each centre: K-means {density_near_centres(a.mixture).round(1)}, "
-          f"EM {density_near_centres(b.mixture).round(1)}")
+    print(f"   points per unit area within one stdv of each centre (matched components, in K-means' order): "
+          f"K-means {density_near_centres(a.mixture).round(1)}, EM {density_near_centres(em_matched).round(1)}")
     verdicts[3] = ll_km > ll_em
 if 4 in K_VALUES:
     a, b = kmeans_sweep.best(4), em_sweep.best(4)
-    gaps_km, gaps_em = nearest_centre(a.mixture), nearest_centre(b.mixture)
-    print(f"4. K = 4: distance from each centre to the nearest other: K-means {gaps_km.round(2)} "
+    em_matched = reorder(b.mixture, b.post, match_components(a.post, b.post))[0]
+    gaps_km, gaps_em = nearest_centre(a.mixture), nearest_centre(em_matched)
+    print(f"4. K = 4: distance from each centre to the nearest other (matched components): K-means {gaps_km.round(2)} "
           f"(largest / smallest {gaps_km.max() / gaps_km.min():.2f}), EM {gaps_em.round(2)} "
           f"(largest / smallest {gaps_em.max() / gaps_em.min():.2f})")
     verdicts[4] = gaps_km.max() / gaps_km.min() < 1.25
