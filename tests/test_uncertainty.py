@@ -91,3 +91,17 @@ def test_the_netflix_mixtures_intervals_are_calibrated_on_held_out_ratings(cours
     model = fit_mixture(X_train, 12, seeds=[0])
     cov = coverage(model, rows, cols, ratings, levels=(0.5, 0.9))
     assert 0.85 <= cov[0.9] <= 0.95 and 0.45 <= cov[0.5] <= 0.55
+
+
+def test_the_bias_aware_mixture_shifts_by_its_offset(course):
+    from cfgmm_lib.evaluation import fit_bias
+
+    X = course("test_incomplete.txt")
+    bias = fit_bias(X)
+    model = fit_mixture(X - bias.predict(*np.indices(X.shape).reshape(2, -1)).reshape(X.shape) * (X > 0), 4,
+                        seeds=[0], offset=bias)
+    rows, cols = np.nonzero(X == 0)
+    p = predictive(model, rows, cols)
+    np.testing.assert_allclose(p.mean, model.predict(rows, cols))
+    low, high = predictive_interval(model, rows, cols, 0.9)
+    assert ((low < p.mean) & (p.mean < high)).all()
