@@ -62,7 +62,7 @@ def main(argv=None) -> int:
         problem, base = pipeline.reconstruct(ed.read_uvfits(path), "none")
         base_s = time.perf_counter() - t
         t = time.perf_counter()
-        _, ours = pipeline.reconstruct(problem.obs, prior, prepared=True, start=base)
+        _, ours = pipeline.reconstruct(problem, prior, start=base)
         ours_s = base_s + time.perf_counter() - t
         row = {"file": f"{day} {band}", "seconds_ours": ours_s, "seconds_ehtim": eh_s}
         for name, img in (("ours", ours.image), ("baseline", base.image), ("ehtim", eh_image)):

@@ -201,7 +201,8 @@ def chisq(obs, image) -> tuple[float, float]:
     -------
     (float, float)
         ``obs.chisq`` with ``dtype='cphase'`` and with ``dtype='logcamp'`` (direct transform,
-        minimal sets, zero baselines kept, debiased, no systematic noise beyond ``prepare``'s).
+        minimal sets, closure phases without the intra-site baselines, debiased, no systematic
+        noise beyond ``prepare``'s).
     """
     im = as_image(image, obs)
     with _quiet():

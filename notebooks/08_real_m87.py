@@ -200,7 +200,7 @@ def fit(file, kind, b=pipeline.PRIOR_WEIGHT):
     key = (file, kind, None if kind == "none" else b)
     if key not in FITS:
         start = fit(file, "none") if kind != "none" else None
-        FITS[key] = pipeline.reconstruct(data[file], kind if kind == "none" else prior[kind], b=b, prepared=True,
+        FITS[key] = pipeline.reconstruct(problems[file], kind if kind == "none" else prior[kind], b=b,
                                          start=start)[1]
     return FITS[key]
 
@@ -308,9 +308,9 @@ for name, make in tests.items():
     truth = make(SCEPTIC_SEED) * synthetic.UNIT_JY
     sim = ed.add_systematic(simulate.observe_like(base, truth, seed=SCEPTIC_SEED))
     truths[name] = truth
-    _, start = pipeline.reconstruct(sim, "none", prepared=True)
+    problem, start = pipeline.reconstruct(sim, "none", prepared=True)
     for method, kind in methods.items():
-        img = start.image if kind == "none" else pipeline.reconstruct(sim, prior[kind], prepared=True, start=start)[1].image
+        img = start.image if kind == "none" else pipeline.reconstruct(problem, prior[kind], start=start)[1].image
         recon[(name, method)] = img
         rows.append(f"| {name} | {method} | {nxcorr(img, truth):.3f} | {nxcorr(img, ring_template):.3f} |")
 display(Markdown("\n".join(rows)))

@@ -13,8 +13,10 @@ its own, compares every output with the library, prints one verdict and returns 
 ``run``, em.run's or the handout's own loop's, which ends on an E-step); FAIL with the first value
 that differs, by how much, and the known mistake it matches, if any (or what was changed in
 place); and, under a PASS, a note BEYOND THE COURSE when the code breaks on a harder input the
-course never gives (naive EM on long rows, a weight of exactly 0), which does not change ``ok``. When your function runs longer than ``timeout`` seconds over all the cases (60 by
-default: an endless loop), the check stops with a TIME verdict, and the notebook goes on. On a folder of the learner's course files::
+course never gives (naive EM on long rows, a weight of exactly 0), which does not change ``ok``.
+When your function runs longer than ``timeout`` seconds over all the cases (60 by default: an
+endless loop), the check stops with a TIME verdict, and the notebook goes on. On a folder of the
+learner's course files::
 
     python -m cfgmm_lib.check PATH
 

@@ -23,7 +23,7 @@ ACCEPTED = {
                     "grades both correct",
 }
 
-#: The steps with more than one accepted answer, and the labels of the others.
+#: The steps with more than one accepted answer.
 _RUNS = {"naive_em.run", "em.run"}
 
 

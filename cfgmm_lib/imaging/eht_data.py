@@ -35,7 +35,7 @@ from ..core.validation import check_scalar
 
 __all__ = ["Observation", "STATION_NAMES", "DATA_DIR", "DAYS", "BANDS", "SCAN_GAP_H", "SYSTEMATIC", "ZERO_BASELINE_UV",
            "read_uvfits", "read_csv", "data_file", "station_indices", "scan_average", "rescale_zero_baselines",
-           "add_systematic", "select_stations"]
+           "add_systematic"]
 
 #: The uvfits station codes and the names used in the text (and by ``vlbi.STATIONS``).
 STATION_NAMES = {"AA": "ALMA", "AP": "APEX", "AZ": "SMT", "JC": "JCMT", "LM": "LMT", "PV": "PV", "SM": "SMA",
@@ -278,9 +278,8 @@ def scan_average(obs: Observation, gap_h: float = SCAN_GAP_H) -> Observation:
     times = np.unique(obs.time_h)
     scan_of_time = np.concatenate([[0], np.cumsum(np.diff(times) > gap_h)])
     scan = scan_of_time[np.searchsorted(times, obs.time_h)]
-    pair = np.char.add(np.char.add(obs.station1.astype(str), "-"), obs.station2.astype(str))
-    _, pair_id = np.unique(pair, return_inverse=True)
-    key = scan * (pair_id.max() + 1) + pair_id
+    a, b = station_indices(obs)
+    key = (scan * len(obs.stations) + a) * len(obs.stations) + b  # one key per (scan, baseline)
     groups, first, group = np.unique(key, return_index=True, return_inverse=True)
     n = np.bincount(group).astype(float)
 
@@ -330,15 +329,3 @@ def add_systematic(obs: Observation, fraction: float = SYSTEMATIC) -> Observatio
     """
     fraction = check_scalar(fraction, "fraction", low=0.0, high=1.0)
     return obs._replace(sigma=np.sqrt(obs.sigma**2 + (fraction * np.abs(obs.vis)) ** 2))
-
-
-def select_stations(obs: Observation, drop=()) -> Observation:
-    """``obs`` without the baselines of the stations (codes) in ``drop``."""
-    drop = set(drop)
-    unknown = drop - set(obs.stations)
-    if unknown:
-        raise ValueError(f"drop: unknown station code(s) {sorted(unknown)}; this file has {list(obs.stations)}")
-    keep = ~(np.isin(obs.station1, list(drop)) | np.isin(obs.station2, list(drop)))
-    if not keep.any():
-        raise ValueError(f"drop={sorted(drop)} leaves no baseline")
-    return _with(obs, keep)

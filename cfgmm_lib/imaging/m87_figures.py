@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from ..widgets import Explorer
-from .eht_data import STATION_NAMES, Observation
+from .eht_data import STATION_NAMES, Observation, station_indices
 from .figures import coverage_panel, image_panel
 from .vlbi import Coverage
 
@@ -28,9 +28,9 @@ def _figure(width: float, height: float):
 
 def as_coverage(obs: Observation) -> Coverage:
     """The observation's (u, v) points as a ``vlbi.Coverage`` (station codes turned to 06's names)."""
-    names1 = np.array([STATION_NAMES[s] for s in obs.station1])
-    names2 = np.array([STATION_NAMES[s] for s in obs.station2])
-    return Coverage(obs.u, obs.v, names1, names2, np.full(len(obs.u), np.nan))
+    names = np.array([STATION_NAMES[c] for c in obs.stations])  # one per station, not per visibility
+    a, b = station_indices(obs)
+    return Coverage(obs.u, obs.v, names[a], names[b], np.full(len(obs.u), np.nan))
 
 
 def coverage_figure(observations: dict, simulated: Coverage):

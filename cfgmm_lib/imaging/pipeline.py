@@ -41,14 +41,15 @@ def prepare(obs: ed.Observation) -> ed.Observation:
     return ed.add_systematic(ed.scan_average(ed.rescale_zero_baselines(obs, ci.FLUX_JY)))
 
 
-def reconstruct(obs: ed.Observation, prior="everyday", *, b: float = PRIOR_WEIGHT, seed: int = 0,
+def reconstruct(obs, prior="everyday", *, b: float = PRIOR_WEIGHT, seed: int = 0,
                 fov_uas: float = FOV_UAS, prepared: bool = False, start: ci.Fit | None = None):
     """Image one observation.
 
     Parameters
     ----------
-    obs : Observation
-        As read (``prepared=False``) or already through ``prepare``.
+    obs : Observation or closure_imager.Problem
+        An Observation as read (``prepared=False``) or already through ``prepare``; or the Problem an
+        earlier call returned (its closure quantities and Fourier matrix are reused, not rebuilt).
     prior : {"none", "everyday", "black-hole"} or FullMixture, default "everyday"
         "none" is the maximum-entropy + total-variation baseline alone; a name learns that prior
         (``priors.learn_prior(kind, seed=seed)``); a FullMixture is used as it is.
@@ -70,7 +71,10 @@ def reconstruct(obs: ed.Observation, prior="everyday", *, b: float = PRIOR_WEIGH
         raise TypeError(f"prior must be one of {list(CHOICES)} or a FullMixture, got {type(prior).__name__}")
     seed = check_seed(seed)
     b = check_scalar(b, "b", low=0.0, low_inclusive=False)
-    problem = ci.Problem(obs if prepared else prepare(obs), fov_uas=fov_uas)
+    if isinstance(obs, ci.Problem):
+        problem = obs
+    else:
+        problem = ci.Problem(obs if prepared else prepare(obs), fov_uas=fov_uas)
     baseline = start if start is not None else ci.rml(problem, RML_WEIGHTS)
     if isinstance(prior, str) and prior == "none":
         return problem, baseline

@@ -69,10 +69,18 @@ def wiener(Z, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]
     return _wiener(Z, prior, check_scalar(gamma, "gamma", low=0.0, low_inclusive=False))
 
 
-def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+def _noisy(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each component's covariance under patch noise, ``Lambda_c + I / gamma`` (K, d, d), and each patch's
+    log joint with each component under it (n, K)."""
     mu, cov, p = prior
     noisy = cov + np.eye(cov.shape[1]) / gamma
-    labels = np.argmax(log_joint_checked(Z, FullMixture(mu, noisy, p)), axis=1)
+    return noisy, log_joint_checked(Z, FullMixture(mu, noisy, p))
+
+
+def _wiener(Z: np.ndarray, prior: FullMixture, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    mu, cov, p = prior
+    noisy, f = _noisy(Z, prior, gamma)
+    labels = np.argmax(f, axis=1)
     out = np.empty_like(Z)
     for c in np.unique(labels):  # a loop over components, vectorised over their patches
         idx = labels == c
@@ -86,8 +94,7 @@ def _wiener_mean(Z: np.ndarray, prior: FullMixture, gamma: float) -> np.ndarray:
     ``r_nc`` the responsibilities under ``N(mu_c, Lambda_c + I / gamma)``. Unlike the most likely component's
     estimate, it moves continuously with z."""
     mu, cov, p = prior
-    noisy = cov + np.eye(cov.shape[1]) / gamma
-    f = log_joint_checked(Z, FullMixture(mu, noisy, p))
+    noisy, f = _noisy(Z, prior, gamma)
     r = np.exp(f - f.max(axis=1, keepdims=True))
     r /= r.sum(axis=1, keepdims=True)
     out = np.zeros_like(Z)
