@@ -263,8 +263,13 @@ def sweep(X, K_values, seeds=range(5), method: str = "naive_em", *, progress: bo
     return sweep_checked(X, K_values, seeds, method, prepare(method, X, options), progress=progress)
 
 
-def sweep_checked(X, K_values: list, seeds: list, method: str, run, *, progress: bool = False) -> SweepResult:
-    """``sweep`` on checked arguments; ``run`` is from ``prepare`` (``evaluation.fit_mixture`` calls this)."""
+def sweep_checked(X, K_values: list, seeds: list, method: str, run, *, progress: bool = False,
+                  start=None) -> SweepResult:
+    """``sweep`` on checked arguments; ``run`` is from ``prepare`` (``evaluation.fit_mixture`` calls this).
+
+    ``start(K, seed) -> GaussianMixture`` makes each run's first mixture: by default the course's
+    ``init(X, K, seed)``; ``evaluation.fit_mixture`` may pass ``starts.starter("partition", ...)``.
+    """
     score_name = METHODS[method].score_name
     jobs = [(K, s) for K in K_values for s in seeds]
     if progress:
@@ -273,7 +278,7 @@ def sweep_checked(X, K_values: list, seeds: list, method: str, run, *, progress:
         jobs = tqdm(jobs, desc=f"{method} sweep", unit="fit")
     fits = []
     for K, seed in jobs:
-        mixture, _ = initial_mixture(X, K, seed)
+        mixture = initial_mixture(X, K, seed)[0] if start is None else start(K, seed)
         try:
             result = run(mixture)
         except ComponentCollapse as exc:  # a degenerate run: recorded, and left out of best()

@@ -24,8 +24,8 @@ import time
 import numpy as np
 import pytest
 
-from cfgmm_lib.evaluation import (MODELS, OPTIONAL_MODELS, evaluate, fit_bias, fit_means, fit_mixture,
-                                  holdout_split, score)
+from cfgmm_lib.evaluation import (GRID as DEFAULT_GRID, MODELS, OPTIONAL_MODELS, evaluate, fit_blend, fit_bias, fit_means,
+                                  fit_mixture, fit_neighbours, holdout_split, score)
 from cfgmm_lib.factorization import fit_als, fit_neural, fit_neural_checked
 
 GRID = {"bias_reg": [1.0, 25.0], "K": [1, 3], "rank_reg": [(2, 5.0), (4, 20.0)]}
@@ -58,23 +58,37 @@ def protocol(small):
 
     out = {"split": (X_train, rows, cols, ratings), "validation_split": (X_fit, vrows, vcols, vratings),
            "validation": {}, "choices": {}, "models": {}, "validation_models": {}}
+    chosen_on_fit = {}  # each model's chosen setting fitted on X_fit: its validation predictions feed the blend
     for kind in ("global", "user", "movie"):
         out["models"][f"{kind}_mean"] = fit_means(X_train, kind)
+        chosen_on_fit[f"{kind}_mean"] = fit_means(X_fit, kind)
 
     out["validation"]["bias_baseline"] = scores = {str(r): val(fit_bias(X_fit, r, r)) for r in GRID["bias_reg"]}
     reg = float(min(scores, key=scores.get))
     out["choices"]["bias_baseline"] = {"reg": reg}
     out["models"]["bias_baseline"] = bias = fit_bias(X_train, reg, reg)
+    chosen_on_fit["bias_baseline"] = fit_offset = fit_bias(X_fit, reg, reg)
 
-    for name, fit_offset, offset in (("course_mixture", None, None),
-                                     ("bias_aware_mixture", fit_bias(X_fit, reg, reg), bias)):
-        candidates = out["validation_models"][name] = {str(K): fit_mixture(X_fit, K, SEEDS, offset=fit_offset)
-                                                       for K in GRID["K"]}
+    candidates = out["validation_models"]["item_neighbours"] = {
+        str(k): fit_neighbours(X_fit, k, 100.0, reg) for k in DEFAULT_GRID["neighbours"]}
+    scores = out["validation"]["item_neighbours"] = {k: val(model) for k, model in candidates.items()}
+    k = int(min(scores, key=scores.get))
+    out["choices"]["item_neighbours"] = {"k": k, "shrink": 100.0, "reg": reg}
+    out["models"]["item_neighbours"] = fit_neighbours(X_train, k, 100.0, reg)
+    chosen_on_fit["item_neighbours"] = candidates[str(k)]
+
+    for name, on_fit, offset, init in (("course_mixture", None, None, "course"),
+                                       ("partition_mixture", None, None, "partition"),
+                                       ("bias_aware_mixture", fit_offset, bias, "course"),
+                                       ("bias_aware_partition_mixture", fit_offset, bias, "partition")):
+        candidates = out["validation_models"][name] = {
+            str(K): fit_mixture(X_fit, K, SEEDS, offset=on_fit, init=init) for K in GRID["K"]}
         scores = {K: val(model) for K, model in candidates.items()}
         K = int(min(scores, key=scores.get))
-        model = fit_mixture(X_train, K, SEEDS, offset=offset)
+        model = fit_mixture(X_train, K, SEEDS, offset=offset, init=init)
         out["validation"][name], out["models"][name] = scores, model
         out["choices"][name] = {"K": K, "seed": model.seed}
+        chosen_on_fit[name] = candidates[str(K)]
 
     candidates = out["validation_models"]["matrix_factorization"] = {
         f"{r},{lam}": fit_als(X_fit, rank=r, reg=lam, seed=SEED) for r, lam in GRID["rank_reg"]}
@@ -84,6 +98,7 @@ def protocol(small):
     out["validation"]["matrix_factorization"] = scores
     out["choices"]["matrix_factorization"] = {"rank": rank, "reg": reg_mf}
     out["models"]["matrix_factorization"] = fit_als(X_train, rank=rank, reg=reg_mf, seed=SEED)
+    chosen_on_fit["matrix_factorization"] = candidates[best]
 
     for name, implicit in (("neural", False), ("neural_implicit", True)):
         probe = fit_neural(X_fit, rank=rank, reg=reg_mf, seed=SEED, validation=(vrows, vcols, vratings),
@@ -92,11 +107,18 @@ def protocol(small):
         out["validation"][name] = {str(e + 1): h for e, h in enumerate(probe.history)}
         out["choices"][name] = {"rank": rank, "reg": reg_mf, "epochs": epochs}
         out["models"][name] = fit_neural(X_train, rank=rank, reg=reg_mf, seed=SEED, epochs=epochs, implicit=implicit)
+        chosen_on_fit[name] = probe  # early stopping keeps the best epoch's weights
 
     out["rmse"], out["mae"] = {}, {}
     for name, model in out["models"].items():
         s = score(model.predict(rows, cols), ratings)
         out["rmse"][name], out["mae"][name] = s["rmse"], s["mae"]
+    # the blend: least squares on the validation predictions, applied to the refitted models' predictions
+    names = tuple(MODELS + OPTIONAL_MODELS)
+    blend = fit_blend(np.column_stack([chosen_on_fit[m].predict(vrows, vcols) for m in names]), vratings, names)
+    s = score(blend.predict(np.column_stack([out["models"][m].predict(rows, cols) for m in names])), ratings)
+    out["rmse"]["blend"], out["mae"]["blend"] = s["rmse"], s["mae"]
+    out["choices"]["blend"] = blend.as_dict()
     return out
 
 
@@ -114,23 +136,25 @@ def test_the_splits_are_the_documented_ones(run, protocol, small):
 def test_kept_candidates_are_the_validation_fits(run, protocol, small):
     """keep_models also returns every candidate fitted on X_fit, so notebook 05 refits none of them."""
     result, _ = run
-    assert sorted(result["validation_models"]) == ["bias_aware_mixture", "course_mixture", "matrix_factorization"]
+    assert sorted(result["validation_models"]) == ["bias_aware_mixture", "bias_aware_partition_mixture", "course_mixture",
+                                                   "item_neighbours", "matrix_factorization", "partition_mixture"]
     rows, cols = np.nonzero(np.ones_like(small))
     for name, want in protocol["validation_models"].items():
         got = result["validation_models"][name]
         assert list(got) == list(want) == list(result["validation"][name])
         for key, model in want.items():
             np.testing.assert_array_equal(got[key].predict(rows, cols), model.predict(rows, cols))
-        if name != "matrix_factorization":
+        if name.endswith("mixture"):
             assert [got[K].seed for K in got] == [want[K].seed for K in want]
 
 
 def test_every_model_is_there_once(run):
     result, _ = run
-    names = set(MODELS + OPTIONAL_MODELS)
+    names = set(MODELS + OPTIONAL_MODELS) | {"blend"}
     assert set(result["rmse"]) == set(result["mae"]) == set(result["seconds"]) == set(result["models"]) == names
     tuned = names - {"global_mean", "user_mean", "movie_mean"}
-    assert set(result["choices"]) == set(result["validation"]) == set(result["validation_rmse"]) == tuned
+    assert set(result["choices"]) == set(result["validation_rmse"]) == tuned
+    assert set(result["validation"]) == tuned - {"blend"}  # the blend has no candidates, only its weights
 
 
 def test_validation_scores_and_choices_are_the_protocols(run, protocol):
@@ -139,7 +163,9 @@ def test_validation_scores_and_choices_are_the_protocols(run, protocol):
     assert result["choices"] == protocol["choices"]
     for name, scores in protocol["validation"].items():  # the chosen setting's own validation score
         chosen = {"bias_baseline": lambda c: str(c["reg"]), "course_mixture": lambda c: str(c["K"]),
-                  "bias_aware_mixture": lambda c: str(c["K"]),
+                  "item_neighbours": lambda c: str(c["k"]),
+                  "bias_aware_mixture": lambda c: str(c["K"]), "partition_mixture": lambda c: str(c["K"]),
+                  "bias_aware_partition_mixture": lambda c: str(c["K"]),
                   "matrix_factorization": lambda c: f"{c['rank']},{c['reg']}",
                   "neural": lambda c: str(c["epochs"]), "neural_implicit": lambda c: str(c["epochs"])}[name]
         assert result["validation_rmse"][name] == scores[chosen(protocol["choices"][name])], name
@@ -213,17 +239,19 @@ def test_progress_reports_each_step_on_stderr(run, protocol, small, capsys):
     result, err = run
     lines = err.splitlines()
     X_fit = protocol["validation_split"]
-    assert lines[0] == (f"split: {result['n_train']} training ratings ({len(X_fit[3])} of them for validation), "
-                        f"{result['n_test']} hidden")
+    assert lines[0] == (f"split (random, seed {SEED}): {result['n_train']} training ratings ({len(X_fit[3])} of them "
+                        f"for validation), {result['n_test']} hidden")
     for name in MODELS + OPTIONAL_MODELS:
-        line = next(line for line in lines if line.startswith(f"  {name:22s} held-out RMSE"))
+        line = next(line for line in lines if line.startswith(f"  {name:28s} held-out RMSE"))
         assert f"held-out RMSE {result['rmse'][name]:.4f}  MAE {result['mae'][name]:.4f}" in line
         assert re.search(r"\(choosing \d+\.\d s, final fit \d+\.\d s\)", line)
         if name in result["choices"]:
             assert line.endswith(f"  chosen: {json.dumps(result['choices'][name])}")
         else:
             assert line.endswith(" s)")
-    for name in ("course_mixture", "bias_aware_mixture"):
+    blend = next(line for line in lines if line.startswith(f"  {'blend':28s} held-out RMSE"))
+    assert f"held-out RMSE {result['rmse']['blend']:.4f}" in blend
+    for name in ("course_mixture", "partition_mixture", "bias_aware_mixture", "bias_aware_partition_mixture"):
         for K, value in result["validation"][name].items():
             assert f"    {name} K = {K}: validation RMSE {value:.4f}" in lines
     for key, value in result["validation"]["matrix_factorization"].items():
@@ -257,6 +285,8 @@ def test_only_the_asked_models_are_fitted_and_reported(small, monkeypatch, model
         monkeypatch.setattr(experiment, name, counting)
     result = evaluate(small, FRACTION, seed=SEED, seeds=SEEDS, grid=GRID, models=models)
     asked = {models} if isinstance(models, str) else set(models)
+    if len(asked) >= 2:
+        asked.add("blend")  # two models or more are also blended
     assert set(result["rmse"]) == set(result["seconds"]) == asked
     assert called == fits
     assert "models" not in result and "split" not in result and "validation_split" not in result  # keep_models=False

@@ -187,7 +187,7 @@ def test_evaluate_fits_every_model_and_chooses_on_validation(small):
     before = small.copy()
     result = evaluate(small, 0.1, seed=0, seeds=range(2), grid=SMALL_GRID, keep_models=True)
     np.testing.assert_array_equal(small, before)
-    assert set(result["rmse"]) == set(MODELS) == set(result["mae"])
+    assert set(result["rmse"]) == set(MODELS) | {"blend"} == set(result["mae"])
     assert all(0 < v < 2 for v in result["rmse"].values())
     assert result["choices"]["course_mixture"]["K"] in (1, 3)
     assert result["choices"]["neural"]["rank"] == result["choices"]["matrix_factorization"]["rank"]
@@ -207,17 +207,18 @@ def test_command_line_writes_the_json(small, tmp_path, monkeypatch, capsys):
     from cfgmm_lib import data, evaluation
 
     monkeypatch.setattr(data, "load_or_standin", lambda name: (small, False))
-    monkeypatch.setattr(evaluation.experiment, "GRID", SMALL_GRID)
+    monkeypatch.setattr(evaluation.experiment, "GRID", {**evaluation.experiment.GRID, **SMALL_GRID})
     path = tmp_path / "out.json"
-    assert evaluation.main(["--fraction", "0.1", "--seed", "0", "--json", str(path)]) == 0
+    assert evaluation.main(["--splits", "1", "--fraction", "0.1", "--seed", "0", "--json", str(path)]) == 0
     out = capsys.readouterr()
     assert "held-out ratings" in out.out and "bias_aware_mixture" in out.out
-    assert "split:" in out.err  # progress while it fits
+    assert "13/13 models, 0 left" in out.err  # a progress bar while it fits
     import json
 
     result = json.loads(path.read_text())
-    assert set(result["rmse"]) == {"global_mean", "user_mean", "movie_mean", "bias_baseline", "course_mixture",
-                                   "bias_aware_mixture", "matrix_factorization", "neural"}
+    assert set(result["rmse"]) == {"global_mean", "user_mean", "movie_mean", "bias_baseline", "item_neighbours", "course_mixture",
+                                   "partition_mixture", "bias_aware_mixture", "bias_aware_partition_mixture",
+                                   "matrix_factorization", "neural", "neural_implicit", "blend"}
     assert result["fraction"] == 0.1 and result["standin"] is False
     assert evaluation.main(["--fraction", "1.5"]) == 2
     assert "fraction must be strictly between 0 and 1" in capsys.readouterr().err

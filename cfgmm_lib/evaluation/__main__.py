@@ -1,7 +1,7 @@
-"""``python -m cfgmm_lib.evaluation``: held-out RMSE of every model on the Netflix matrix."""
+"""``python -m cfgmm_lib.evaluation``: every model on several held-out splits of the Netflix matrix."""
 
 import sys
 
-from .experiment import main
+from .cli import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""Scores of predictions on chosen entries, and the held-out split of observed ratings.
+"""Scores of predictions on chosen entries: RMSE and MAE on a mask, of held-out ratings, rating shares.
 
 Introduced in ``notebooks/04_matrix_completion.py`` and ``notebooks/05_beyond_the_handout.py``.
 """
@@ -6,12 +6,10 @@ Introduced in ``notebooks/04_matrix_completion.py`` and ``notebooks/05_beyond_th
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import issparse
 
-from ..core.validation import check_data, check_matrix, check_scalar, check_seed, check_values
-from ..scale import heldout as sparse_heldout
+from ..core.validation import check_matrix, check_scalar, check_values
 
-__all__ = ["rmse_on", "mae_on", "rating_shares", "holdout_split", "score"]
+__all__ = ["rmse_on", "mae_on", "rating_shares", "score"]
 
 
 def _entries(pred, truth, where):
@@ -68,68 +66,6 @@ def rating_shares(values, levels=(1, 2, 3, 4, 5)) -> dict:
     v = check_values(np.ravel(values), "values")
     v = np.clip(np.rint(v), min(levels), max(levels))
     return {lv: float(np.mean(v == lv)) for lv in levels}
-
-
-# --------------------------------------------------------------------------
-# The held-out protocol
-# --------------------------------------------------------------------------
-
-def holdout_split(X, fraction: float = 0.1, seed: int = 0):
-    """Hide a fixed random share of the observed ratings.
-
-    Parameters
-    ----------
-    X : array of shape (n, d)
-        Ratings, 0 = missing; or a ``scipy.sparse`` matrix whose stored entries are the ratings.
-    fraction : float in (0, 1), default 0.1
-        Share of the observed entries to hide.
-    seed : int, default 0
-        Seed of the local generator that picks them: the same seed gives the same split.
-
-    Returns
-    -------
-    X_train : array of shape (n, d)
-        A copy of X with the hidden entries set to 0 (X itself is not changed).
-    rows, cols : int arrays of shape (m,)
-        Where the hidden entries are, in row-major order.
-    ratings : array of shape (m,)
-        Their true ratings.
-    """
-    # a sparse X: its stored entries are the observed ones, in the row-major order of np.nonzero (notebook 07)
-    return holdout_split_checked(check_data(X), check_fraction(fraction), check_seed(seed))
-
-
-def check_fraction(fraction) -> float:
-    """The share of observed ratings to hide: a number strictly between 0 and 1."""
-    if isinstance(fraction, (float, np.floating)) and np.isnan(fraction):
-        f = float("nan")
-    else:
-        f = check_scalar(fraction, "fraction", float)
-    if not 0.0 < f < 1.0:  # NaN fails this too
-        raise ValueError(f"fraction must be strictly between 0 and 1, got {fraction!r}")
-    return f
-
-
-def holdout_split_checked(X, f: float, seed: int):
-    """``holdout_split`` on checked arguments (a dense array, or a checked sparse matrix); ``evaluate`` calls it."""
-    sparse = issparse(X)
-    if sparse:
-        total = X.nnz
-    else:
-        r, c = np.nonzero(X)
-        total = r.size
-    if total == 0:
-        raise ValueError("X has no observed entry: there is nothing to hide")
-    m = int(round(f * total))
-    if m == 0 or m == total:
-        raise ValueError(f"fraction {f} of {total} observed entries hides {m}: nothing to fit or to score")
-    idx = np.sort(np.random.default_rng(seed).choice(total, m, replace=False))
-    if sparse:  # the same entries as on the dense matrix; X_train is sparse, without them
-        return sparse_heldout.hide(X, idx)
-    rows, cols = r[idx], c[idx]
-    X_train = X.copy()
-    X_train[rows, cols] = 0.0
-    return X_train, rows, cols, X[rows, cols].copy()
 
 
 def score(predicted, ratings, clip=(1.0, 5.0)) -> dict:

@@ -18,6 +18,7 @@ from ..core.model_checks import check_K, check_step_args
 from ..core.observed import observe, posterior_mean
 from ..core.validation import check_entries, check_list, check_min_variance, check_ratings, check_seed
 from ..scale import heldout as sparse_heldout
+from ..starts import check_init, starter
 from ..sweep import runner, sweep_checked
 from .baselines import BiasModel
 
@@ -54,7 +55,7 @@ class MixtureModel:
 
 
 def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None = None,
-                min_variance: float = em.MIN_VARIANCE) -> MixtureModel:
+                min_variance: float = em.MIN_VARIANCE, init: str = "course") -> MixtureModel:
     """The course's EM with missing entries, best training log-likelihood of several seeds.
 
     Parameters
@@ -69,6 +70,10 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
         Fit the mixture to ``X - offset`` on the observed entries (the bias-aware mixture);
         the residuals can be 0 or negative, so the observed mask is passed explicitly.
     min_variance : float
+    init : {"course", "partition"}, default "course"
+        How each seed's run starts: the course's ``init`` (the handout's numbers), or a random
+        partition of the users (``starts.partition_start``), which does not start a component
+        on a single user.
 
     Returns
     -------
@@ -82,11 +87,11 @@ def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None =
         raise TypeError(f"offset must be a BiasModel (from fit_bias) or None, got {type(offset).__name__}")
     if offset is not None and (offset.b_user.shape, offset.b_movie.shape) != ((X.shape[0],), (X.shape[1],)):
         raise ValueError(f"offset was fitted on a matrix of another shape than X {X.shape}")
-    return fit_mixture_checked(X, M, K, seeds, offset, min_variance)
+    return fit_mixture_checked(X, M, K, seeds, offset, min_variance, check_init(init))
 
 
 def fit_mixture_checked(X, M, K: int, seeds: list, offset: BiasModel | None,
-                        min_variance: float = em.MIN_VARIANCE) -> MixtureModel:
+                        min_variance: float = em.MIN_VARIANCE, init: str = "course") -> MixtureModel:
     """``fit_mixture`` on checked arguments (``M``: the bool mask of observed entries; None for a sparse X).
 
     The restarts are ``sweep``'s; the observed-data view is built once, for every seed and for the
@@ -98,7 +103,7 @@ def fit_mixture_checked(X, M, K: int, seeds: list, offset: BiasModel | None,
         data = X if offset is None else np.where(M, X - offset.matrix(), 0.0)
     obs = observe(data, M)
     run = runner("em", obs, {"min_variance": min_variance, "max_iter": MAX_ITER})
-    fit = sweep_checked(data, [K], seeds, "em", run).best(K)
+    fit = sweep_checked(data, [K], seeds, "em", run, start=starter(init, data, obs, min_variance)).best(K)
     # the *refreshed* posteriors, those of the returned mixture, are what predicts (not the handout's
     # post, which belongs to the mixture one M-step earlier)
     post, _ = em.estep_checked(obs, fit.mixture)
