@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .core.validation import check_entries, check_fillable, check_ratings, check_scalar, check_seed
+from .core.validation import check_entries, check_fillable, check_pairs, check_ratings, check_scalar, check_seed
 from .scale.heldout import stored_rows
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
@@ -64,8 +64,12 @@ class FactorModel:
     history: list = field(default_factory=list)
 
     def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at (rows[k], cols[k]); arrays of shape (m,)."""
-        rows, cols = np.asarray(rows), np.asarray(cols)
+        """Predicted ratings at ``(rows[m], cols[m])``, shape (m,); positions outside the fitted (n, d)
+        matrix, negative or non-integer indices and lengths that differ are refused (``check_pairs``)."""
+        return self.predict_checked(*check_pairs(rows, cols, (len(self.b_user), len(self.b_movie))))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
         return self.mu + self.b_user[rows] + self.b_movie[cols] + np.einsum("kr,kr->k", self.P[rows], self.Q[cols])
 
     def matrix(self) -> np.ndarray:

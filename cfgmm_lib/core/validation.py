@@ -289,24 +289,48 @@ def check_values(values, name: str) -> np.ndarray:
 
 
 def check_pairs(rows, cols, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) positions of a matrix of ``shape``: integer indices inside it, one length.
+    """(row, column) positions of a matrix of ``shape``: integer indices inside it, one non-zero length.
+
+    The one check of the positions every ``predict(rows, cols)`` is given (``em.predict``, and
+    every model of ``evaluation`` and ``factorization``). A negative index is refused: NumPy
+    would wrap it to the last row and predict a rating of someone else.
+
+    Parameters
+    ----------
+    rows, cols : array-like of int, shape (m,)
+    shape : (n, d)
+        The shape of the matrix the positions are in.
 
     Returns
     -------
     rows, cols : int arrays of shape (m,)
+        New arrays, or the caller's when they are already ``intp`` (never modified).
+
+    Raises
+    ------
+    TypeError
+        If an index is not an integer (a float, a bool, a string).
+    ValueError
+        If ``rows`` or ``cols`` is not 1-D, is empty, holds an index outside ``[0, n)`` /
+        ``[0, d)``, or if their lengths differ.
     """
     out = []
     for name, idx, size in (("rows", rows, shape[0]), ("cols", cols, shape[1])):
+        if np.iscomplexobj(idx):
+            raise TypeError(f"{name} must be a 1-D array of integer indices, got a complex array")
         arr = np.asarray(idx)
         if arr.ndim != 1:
-            raise ValueError(f"{name} must be a 1-D array of indices, got shape {arr.shape}")
+            raise ValueError(f"{name} must be a 1-D array of integer indices, got shape {arr.shape}")
         if arr.size and arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+            raise TypeError(f"{name} must be a 1-D array of integer indices, got dtype {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() >= size):
-            raise ValueError(f"{name} must be indices in [0, {size}), got values from {arr.min()} to {arr.max()}")
-        out.append(arr.astype(np.intp))
+            raise ValueError(f"{name} must be indices in [0, {size}) (a negative index is refused: it would wrap), "
+                             f"got values from {arr.min()} to {arr.max()}")
+        out.append(arr.astype(np.intp, copy=False))
     if out[0].shape != out[1].shape:
         raise ValueError(f"rows and cols must have one length, got {out[0].size} and {out[1].size}")
+    if out[0].size == 0:
+        raise ValueError("rows and cols are empty: there is no (row, column) position to predict")
     return out[0], out[1]
 
 
