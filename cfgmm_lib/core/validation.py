@@ -150,7 +150,8 @@ def as_real_array(value, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}: {exc}") from None
 
 
-def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
+def check_matrix(X, name: str = "X", *, squares: bool = True,
+                 hint: str = "missing ratings are written as 0, not NaN") -> np.ndarray:
     """Return ``X`` as a float64 array after checking it is real, 2-D and finite.
 
     The array is never modified; a copy is made only when the dtype changes.
@@ -163,6 +164,8 @@ def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     squares : bool, default True
         Also refuse entries larger than ``MAX_ABS_VALUE`` in magnitude, whose
         squared distances would overflow.
+    hint : str
+        Said after a NaN or inf is found ("" for nothing: an image, a forward matrix).
 
     Raises
     ------
@@ -179,8 +182,7 @@ def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
-            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "
-            "missing ratings are written as 0, not NaN"
+            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})" + (f"; {hint}" if hint else "")
         )
     if squares:
         top = float(np.abs(arr).max())
@@ -277,14 +279,14 @@ def check_data(X, name: str = "X", *, sparse: bool = True):
     return check_matrix(X, name)
 
 
-def check_values(values, name: str) -> np.ndarray:
-    """A finite real array (any shape), or a message that names the argument and counts the bad values."""
+def check_values(values, name: str, hint: str = "a model predicted NaN or inf") -> np.ndarray:
+    """A finite real array (any shape), or a message that names the argument, counts the bad values and adds ``hint``."""
     arr = as_real_array(values, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         n_nan = int(np.isnan(arr).sum())
         raise ValueError(f"{name} holds {int(bad.sum())} non-finite value(s) of {arr.size} "
-                         f"({n_nan} NaN, {int(bad.sum()) - n_nan} inf): a model predicted NaN or inf")
+                         f"({n_nan} NaN, {int(bad.sum()) - n_nan} inf)" + (f": {hint}" if hint else ""))
     return arr
 
 

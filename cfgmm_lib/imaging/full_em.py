@@ -218,9 +218,18 @@ def run(X, mixture: FullMixture, post=None, *, reg_covar: float = REG_COVAR,
     RunResult
         Unpacks as ``(mixture, post, ll)``: ``mixture`` after the last M-step, ``post`` (n, K)
         and ``ll`` from the last E-step. Also ``.n_iter``, ``.converged`` and ``.estep_mixture``.
+
+    Raises
+    ------
+    ValueError
+        On a starting mixture with a weight of 0 (besides every check of ``check_full_mixture``).
     """
     X = check_matrix(X)
     mixture = check_full_mixture(mixture, X.shape[1])
+    zero = np.flatnonzero(mixture.p == 0)
+    if zero.size:  # it would own no point, and its M-step would fail as if it had collapsed
+        raise ValueError(f"mixture.p[{int(zero[0])}] is 0: a component of weight zero takes no point in the E-step, "
+                         "so the M-step cannot place it; give every component a weight > 0, or drop it")
     return _loop(X, mixture, _check_reg_covar(reg_covar), check_max_iter(max_iter), "full_em.run").run()
 
 
