@@ -16,7 +16,8 @@ from scipy.sparse import issparse
 
 __all__ = ["MAX_ABS_VALUE", "MAX_FILL_ENTRIES", "check_scalar", "check_seed", "check_max_iter", "check_min_variance", "check_list",
            "as_real_array", "check_matrix", "check_sparse", "check_data", "check_values", "check_pairs",
-           "check_entries", "observed_mask", "check_fillable", "check_ratings", "refuse_sparse_mask"]
+           "check_entries", "observed_mask", "check_fillable", "check_ratings", "refuse_sparse_mask", "MAX_FIT_BYTES",
+           "check_memory"]
 
 #: Largest magnitude an entry may have: beyond it, the squared distances EM and K-means sum
 #: (over up to n * d entries) can overflow float64. 1e150 squared is 1e300, below the 1.8e308 limit.
@@ -24,6 +25,9 @@ MAX_ABS_VALUE = 1e150
 
 #: ``fill_matrix`` on a sparse X returns a dense (n, d) array only up to this many entries (1.07 GB of float64).
 MAX_FILL_ENTRIES = 2**27
+
+#: Most bytes the arrays of one fit may need (``check_memory``): a larger request is refused before any is made.
+MAX_FIT_BYTES = 2**32
 
 
 def check_scalar(value, name: str, kind: type = float, *, low=None, high=None, low_inclusive: bool = True,
@@ -185,13 +189,18 @@ def check_matrix(X, name: str = "X", *, squares: bool = True,
             f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})" + (f"; {hint}" if hint else "")
         )
     if squares:
-        top = float(np.abs(arr).max())
-        if top > MAX_ABS_VALUE:
-            raise ValueError(
-                f"{name} holds values as large as {top:.3g} in magnitude, whose squares overflow float64 "
-                f"(the limit is {MAX_ABS_VALUE:.0e}); rescale {name} (divide it by a constant) first"
-            )
+        _refuse_overflow(arr, name)
     return arr
+
+
+def _refuse_overflow(values: np.ndarray, name: str) -> None:
+    """Refuse values beyond ``MAX_ABS_VALUE`` in magnitude (dense entries, or a sparse X's stored ones)."""
+    top = float(np.abs(values).max()) if values.size else 0.0
+    if top > MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} holds values as large as {top:.3g} in magnitude, whose squares overflow float64 "
+            f"(the limit is {MAX_ABS_VALUE:.0e}); rescale {name} (divide it by a constant) first"
+        )
 
 
 def check_sparse(X, name: str = "X") -> sp.csr_matrix:
@@ -215,7 +224,8 @@ def check_sparse(X, name: str = "X") -> sp.csr_matrix:
     TypeError
         If X is not sparse or not real-valued.
     ValueError
-        If X is not 2-D, has no row or column, stores an entry twice, or stores NaN or inf.
+        If X is not 2-D, has no row or column, stores an entry twice, stores NaN or inf, or
+        values larger than ``MAX_ABS_VALUE`` in magnitude (as ``check_matrix`` refuses them).
     """
     if not sp.issparse(X):
         raise TypeError(f"{name} must be a scipy.sparse matrix here, got {type(X).__name__}")
@@ -240,6 +250,7 @@ def check_sparse(X, name: str = "X") -> sp.csr_matrix:
         row = int(np.searchsorted(csr.indptr, k, side="right") - 1)
         raise ValueError(f"{name} stores NaN or inf (first at row {row}, column {int(csr.indices[k])}); "
                          "a missing rating is simply not stored")
+    _refuse_overflow(csr.data, name)  # the dense path's limit: EM's sums of squares would overflow alike
     return csr
 
 
@@ -390,3 +401,20 @@ def check_fillable(shape: tuple[int, int], what: str, instead: str) -> None:
     if n * d > MAX_FILL_ENTRIES:
         raise ValueError(f"{what} would build a dense {n:,} x {d:,} array ({n * d * 8 / 1e9:,.1f} GB) from the "
                          f"sparse X; {instead}")
+
+
+def check_memory(need: int, what: str, instead: str) -> None:
+    """Refuse work whose arrays would need more than ``MAX_FIT_BYTES``, saying how many bytes, before any is made.
+
+    Parameters
+    ----------
+    need : int
+        The bytes the arrays would take.
+    what : str
+        What would need them ("fit_als with rank = 1,000,000 on a 30 x 6 matrix").
+    instead : str
+        What to use instead.
+    """
+    if need > MAX_FIT_BYTES:
+        raise ValueError(f"{what} would need {need / 1e9:,.1f} GB for its arrays (the limit is "
+                         f"{MAX_FIT_BYTES / 1e9:.1f} GB): use {instead}")
