@@ -191,3 +191,46 @@ def test_nxcorr_of_an_image_with_itself_is_at_most_one():
     for seed in range(20):
         y = np.random.default_rng(seed).random((12, 9))
         assert -1.0 <= scores.nxcorr(y, y) <= 1.0 and -1.0 <= scores.nxcorr(y, -y) <= 1.0
+
+
+def test_a_component_that_empties_says_it_holds_no_point():
+    """A component the E-step gives no share of any point had been reported as 'collapsed onto identical
+    points (its variance is 0)', which reg_covar rules out; the message now says what happened."""
+    from cfgmm_lib.core.mixture import ComponentCollapse
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    post = np.zeros((50, 2))
+    post[:, 0] = 1.0
+    with pytest.raises(ComponentCollapse) as info:
+        full_em.mstep(X, post)
+    message = str(info.value)
+    assert "component 1 holds no point" in message and "weight fell to 0" in message
+    assert "identical points" not in message and "variance is 0" not in message
+    assert info.value.component == 1 and info.value.held == 0.0 and info.value.iteration is None
+    # in a run: a component of weight 0.3 far from every point gets no share in the first E-step
+    far = FullMixture(np.array([[0.0, 0.0, 0.0], [1e3, 1e3, 1e3]]), np.stack([np.eye(3)] * 2), np.array([0.7, 0.3]))
+    with pytest.raises(ComponentCollapse, match=r"^component 1 holds no point in iteration 1: .*n = 50 points"):
+        full_em.run(X, far)
+
+
+def test_a_component_that_empties_in_the_middle_of_a_run_says_in_which_iteration(monkeypatch):
+    from cfgmm_lib.core.mixture import ComponentCollapse
+
+    real, calls = full_em.estep_checked, []
+
+    def estep(X, mixture):  # the third E-step gives component 2 no share of any point
+        post, ll = real(X, mixture)
+        calls.append(1)
+        if len(calls) == 3:
+            post = post.copy()
+            post[:, 0] += post[:, 2]
+            post[:, 2] = 0.0
+        return post, ll
+
+    monkeypatch.setattr(full_em, "estep_checked", estep)
+    X = np.random.default_rng(1).normal(size=(60, 2)) + np.repeat([[0, 0], [6, 0], [0, 6]], 20, axis=0)
+    mixture, _ = full_em.init(X, 3, seed=0)
+    with pytest.raises(ComponentCollapse) as info:
+        full_em.run(X, mixture, max_iter=50)
+    assert str(info.value).startswith("component 2 holds no point in iteration 3: ")
+    assert info.value.iteration == 3 and "identical points" not in str(info.value)
