@@ -54,9 +54,14 @@ def _fmt(value, decimals: int) -> str:
 
 
 def printed_decimals(text: str) -> int:
-    """How many decimals a number was printed with: ``"-103.43699945"`` -> 8."""
-    mantissa = text.strip().lower().split("e")[0]
-    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+    """The decimal place of a printed number's last digit: ``"-103.43699945"`` -> 8.
+
+    An exponent counts: ``"1.5e-08"`` -> 9 (its last digit is the 1e-9s), ``"2.5e+03"`` -> -2 (the hundreds);
+    the mantissa's decimals alone had given ``"1e-05"`` a tolerance of 0.5, wider than the value.
+    """
+    mantissa, _, exponent = text.strip().lower().partition("e")
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return places - (int(exponent) if exponent else 0)
 
 
 def _as_number(text: str):
@@ -77,7 +82,9 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     handout : float, int, bool or str
         The reference value. A number given as a string (``"0.48047111268956827"``)
         is the value exactly as printed: it is shown with its own digits, ours
-        with as many decimals (or fewer, see ``rel``), and they are compared as numbers.
+        with as many decimals (or fewer, see ``rel``), and they are compared as numbers,
+        by default to half a unit of its last printed digit, an exponent counted
+        (``"1.5e-08"`` to 5e-10, ``"2.5e+03"`` to 50).
     ours : float, int, bool or str
         Ours.
     decimals : int, default 4
@@ -112,8 +119,10 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     rel = check_scalar(rel, "rel", low=0.0, allow_none=True)
     tol = check_scalar(tol, "tol", low=0.0, allow_none=True)
     number = _as_number(handout) if isinstance(handout, str) else None
+    places = decimals  # the decimal place of the reference's last digit: half a unit of it is the default bound
     if number is not None:
-        decimals = printed_decimals(handout)
+        places = printed_decimals(handout)
+        decimals = max(0, places)
     if standin:
         print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the {source}'s {_fmt(handout, decimals)} "
               "applies to the course data only)")
@@ -123,7 +132,7 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         ok = handout == ours
     else:
         ref = number if number is not None else float(handout)
-        limit = tol if tol is not None else 0.5 * 10.0**-decimals
+        limit = tol if tol is not None else 0.5 * 10.0**-places
         if rel is not None:
             limit = max(limit if tol is not None else 0.0, rel * abs(ref))
         ok = abs(float(ours) - ref) <= limit if math.isfinite(ref) else float(ours) == ref  # inf: only itself
