@@ -12,6 +12,7 @@ from html import escape
 
 import numpy as np
 
+from .core.validation import check_scalar
 from .data.solutions import Printed, parse_printed
 
 __all__ = ["agrees_to_printed", "checkpoint", "check_printed", "CheckpointError", "data_banner"]
@@ -35,8 +36,11 @@ def agrees_to_printed(ours, printed: Printed) -> bool:
     ref = np.asarray(printed.value, dtype=np.float64)
     if ours.shape != ref.shape:
         return False
-    slack = 1e-12 * np.maximum(1.0, np.abs(ref))  # our sums run in another order
-    return bool(np.all(np.abs(ours - ref) <= np.asarray(printed.tolerance) + slack))
+    finite = np.isfinite(ref)
+    slack = 1e-12 * np.maximum(1.0, np.abs(np.where(finite, ref, 0.0)))  # our sums run in another order
+    with np.errstate(invalid="ignore"):  # inf - inf: an infinity agrees with itself only (below)
+        close = np.abs(ours - ref) <= np.where(finite, np.asarray(printed.tolerance), 0.0) + slack
+    return bool(np.all(np.where(finite, close, ours == ref)))
 
 
 def _fmt(value, decimals: int) -> str:
@@ -50,9 +54,14 @@ def _fmt(value, decimals: int) -> str:
 
 
 def printed_decimals(text: str) -> int:
-    """How many decimals a number was printed with: ``"-103.43699945"`` -> 8."""
-    mantissa = text.strip().lower().split("e")[0]
-    return len(mantissa.split(".")[1]) if "." in mantissa else 0
+    """The decimal place of a printed number's last digit: ``"-103.43699945"`` -> 8.
+
+    An exponent counts: ``"1.5e-08"`` -> 9 (its last digit is the 1e-9s), ``"2.5e+03"`` -> -2 (the hundreds);
+    the mantissa's decimals alone had given ``"1e-05"`` a tolerance of 0.5, wider than the value.
+    """
+    mantissa, _, exponent = text.strip().lower().partition("e")
+    places = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return places - (int(exponent) if exponent else 0)
 
 
 def _as_number(text: str):
@@ -73,7 +82,9 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     handout : float, int, bool or str
         The reference value. A number given as a string (``"0.48047111268956827"``)
         is the value exactly as printed: it is shown with its own digits, ours
-        with as many decimals (or fewer, see ``rel``), and they are compared as numbers.
+        with as many decimals (or fewer, see ``rel``), and they are compared as numbers,
+        by default to half a unit of its last printed digit, an exponent counted
+        (``"1.5e-08"`` to 5e-10, ``"2.5e+03"`` to 50).
     ours : float, int, bool or str
         Ours.
     decimals : int, default 4
@@ -100,10 +111,18 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
     ------
     CheckpointError
         When they disagree.
+    TypeError, ValueError
+        Before printing anything, on a ``decimals`` that is not an integer >= 0, or a ``rel`` or
+        ``tol`` that is negative, NaN or infinite (a bound no value can miss, or none can meet).
     """
+    decimals = check_scalar(decimals, "decimals", int, low=0)
+    rel = check_scalar(rel, "rel", low=0.0, allow_none=True)
+    tol = check_scalar(tol, "tol", low=0.0, allow_none=True)
     number = _as_number(handout) if isinstance(handout, str) else None
+    places = decimals  # the decimal place of the reference's last digit: half a unit of it is the default bound
     if number is not None:
-        decimals = printed_decimals(handout)
+        places = printed_decimals(handout)
+        decimals = max(0, places)
     if standin:
         print(f"{label}: ours {_fmt(ours, decimals)} (stand-in data: the {source}'s {_fmt(handout, decimals)} "
               "applies to the course data only)")
@@ -113,7 +132,7 @@ def checkpoint(label: str, handout, ours, *, decimals: int = 4, rel: float | Non
         ok = handout == ours
     else:
         ref = number if number is not None else float(handout)
-        limit = tol if tol is not None else 0.5 * 10.0**-decimals
+        limit = tol if tol is not None else 0.5 * 10.0**-places
         if rel is not None:
             limit = max(limit if tol is not None else 0.0, rel * abs(ref))
         ok = abs(float(ours) - ref) <= limit if math.isfinite(ref) else float(ours) == ref  # inf: only itself
@@ -142,13 +161,25 @@ def check_printed(label: str, printed: str, ours, *, source: str = "handout", st
     Raises
     ------
     CheckpointError
-        When a value differs by more than half a unit of its last printed digit.
+        When a value differs by more than half a unit of its last printed digit; an infinite
+        printed value agrees only with the same infinity.
+    TypeError, ValueError
+        Before printing anything, when ``printed`` is not a string of numbers, or holds NaN
+        (a reference nothing can agree with).
     """
+    if not isinstance(printed, str):
+        raise TypeError(f"printed must be the array as NumPy printed it (a str), got {type(printed).__name__}")
+    try:
+        reference = parse_printed(printed)
+    except ValueError as exc:
+        raise ValueError(f"printed must be numbers as NumPy prints them, got {printed!r} ({exc})") from None
+    if np.isnan(reference.value).any():
+        raise ValueError(f"printed holds NaN, which no value agrees with: {printed!r}")
     text = np.array2string(np.asarray(ours, dtype=np.float64), precision=8)
     if standin:
         print(f"{label}: ours {text} (stand-in data: the {source}'s {printed} applies to the course data only)")
         return
-    ok = agrees_to_printed(ours, parse_printed(printed))
+    ok = agrees_to_printed(ours, reference)
     print(f"{label}: {source} {printed} | ours {text} | {'agree' if ok else 'DISAGREE'}")
     if not ok:
         raise CheckpointError(f"{label}: the {source} printed {printed}, we have {text}")

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .core.validation import check_entries, check_fillable, check_ratings, check_scalar, check_seed
+from .core.validation import (check_entries, check_fillable, check_memory, check_pairs, check_ratings, check_scalar,
+                               check_seed)
 from .scale.heldout import stored_rows
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
@@ -64,8 +65,12 @@ class FactorModel:
     history: list = field(default_factory=list)
 
     def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at (rows[k], cols[k]); arrays of shape (m,)."""
-        rows, cols = np.asarray(rows), np.asarray(cols)
+        """Predicted ratings at ``(rows[m], cols[m])``, shape (m,); positions outside the fitted (n, d)
+        matrix, negative or non-integer indices and lengths that differ are refused (``check_pairs``)."""
+        return self.predict_checked(*check_pairs(rows, cols, (len(self.b_user), len(self.b_movie))))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
         return self.mu + self.b_user[rows] + self.b_movie[cols] + np.einsum("kr,kr->k", self.P[rows], self.Q[cols])
 
     def matrix(self) -> np.ndarray:
@@ -161,6 +166,9 @@ def fit_als(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, iters: 
     if sp.issparse(X):  # the solves below hold dense (n, d) arrays
         check_fillable(X.shape, "fit_als", "fit_neural trains the same model on the stored entries only")
     triplets = observed_triplets(X, mask)
+    (n, d), r = np.shape(X), rank + 1  # P, Q, the (n, d) solves, a block's triangles of f f^T and normal matrices
+    check_memory(8 * (3 * n * d + (n + d) * r + max(n, d) * r * (r + 1) // 2 + min(2048, max(n, d)) * r * r),
+                 f"fit_als with rank = {rank:,} on a {n:,} x {d:,} matrix", f"a smaller rank (one above min(n, d) = {min(n, d):,} adds nothing)")
     return fit_als_checked(triplets, np.shape(X), rank, reg, reg_bias, iters, seed)
 
 
@@ -344,6 +352,9 @@ def fit_neural(X, rank: int = 20, reg: float = 10.0, reg_bias: float = 5.0, epoc
     decay = check_scalar(decay, "decay", low=0.0, high=1.0, low_inclusive=False)
     batch = check_scalar(batch, "batch", int, low=1)
     triplets = observed_triplets(X, mask)
+    (n, d) = np.shape(X)  # P, Q (and Y) five times (Adam's moments and scratch), a batch's embeddings
+    check_memory(8 * rank * (5 * (n + d + (d if implicit else 0)) + 4 * batch),
+                 f"fit_neural with rank = {rank:,} on a {n:,} x {d:,} matrix", f"a smaller rank (one above min(n, d) = {min(n, d):,} adds nothing)")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 3):
             raise TypeError("validation must be a triple (rows, cols, ratings) or None")

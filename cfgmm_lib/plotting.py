@@ -92,10 +92,6 @@ def _arc_segments(X: np.ndarray, post: np.ndarray, radius: float, n_vertices: in
     return xy.reshape(n * K, n_vertices, 2), np.tile(np.arange(K), n)
 
 
-#: Backends that cannot show a window: ``plot`` never hands them a figure to show.
-_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
-
-
 def _in_kernel() -> bool:
     """True inside a Jupyter kernel (where a returned figure is displayed as the cell's result)."""
     ipython = sys.modules.get("IPython")
@@ -121,13 +117,13 @@ def _ensure_figures_display() -> None:
 
 
 def _course_show_wanted() -> bool:
-    """The course's ``plot`` path: a script (no kernel) with a backend that can show windows."""
+    """The course's ``plot`` path: a script (no kernel), whatever its backend (``plt.show()`` does nothing
+    under Agg, svg, pdf...), except the inline backend, whose ``show`` belongs to a notebook."""
     if _in_kernel():
         return False
     import matplotlib
 
-    backend = str(matplotlib.get_backend()).lower()
-    return backend not in _NON_INTERACTIVE and "inline" not in backend
+    return "inline" not in str(matplotlib.get_backend()).lower()
 
 
 def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=None, points: str = "arcs",
@@ -148,7 +144,7 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
         Soft (or one-hot) assignments.
     title : str
     ax : matplotlib Axes, optional
-        Draw here; by default a new ``Figure`` (not registered with pyplot) is made.
+        Draw here; by default a new figure is made (outside a notebook, with pyplot, as the course's).
     lim : (float, float), "data" or "course", optional
         Limits of both axes. By default (``None`` or ``"data"``) they fit the
         points and circles; ``"course"`` is the course's fixed ``(-20, 20)``, as
@@ -164,20 +160,20 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
         ``None`` (default) behaves as the course's ``plot`` where that matters
         and stays pure elsewhere:
 
-        - in a script (``python main.py``, no Jupyter kernel), with no ``ax``
-          and a backend that can open windows, the figure is made with pyplot
-          and ``plt.show()`` is called, as the course's ``plot`` does (so a
-          learner's ``main.py`` sees each figure);
-        - in a notebook, nothing is shown here: the returned figure is
-          displayed once, as the cell's result;
-        - in a script with a non-interactive backend (Agg: a headless machine,
-          CI), nothing is shown; the figure is registered with pyplot when the
-          script uses pyplot, so that its ``plt.savefig(...)`` right after the
-          call saves this figure, as with the course's ``plot``;
+        - in a script (``python main.py``, no Jupyter kernel), with no ``ax``,
+          the figure is made with pyplot and ``plt.show()`` is called, as the
+          course's ``plot`` does: a window with an interactive backend; under a
+          non-interactive one (Agg: a headless machine, CI) ``plt.show()``
+          shows nothing and the figure stays pyplot's current one, so that a
+          ``plt.savefig(...)`` right after the call saves it (whether or not
+          the script had imported pyplot before the call);
+        - in a notebook, nothing is shown here and the figure is not given to
+          pyplot: the returned figure is displayed once, as the cell's result;
         - with ``ax``, nothing is made, shown or registered.
 
         ``True`` shows it now (in a notebook: ``display(fig)``, for a figure
-        made inside a loop, which is not a cell's result); ``False`` never shows.
+        made inside a loop, which is not a cell's result); ``False`` never shows
+        (outside a notebook the figure is still pyplot's: ``plt.close(fig)`` frees it).
     colors : list of K colours, optional
         One per component (default ``component_colors(K)``, the course's order); ``matched_colors``
         gives a fit the colours of another fit's matching components.
@@ -205,10 +201,10 @@ def plot(X, mixture: GaussianMixture, post, title: str = "", *, ax=None, lim=Non
 
     if show is not None and not isinstance(show, (bool, np.bool_)):
         raise TypeError(f"show must be True, False or None, got {show!r}")
-    course = show is None and _course_show_wanted()  # the course's plt.show()
-    # a headless script that uses pyplot finds the figure with plt.gcf() / plt.savefig(), as the course's
-    pyplot = ax is None and not _in_kernel() and (
-        show or course or (show is None and "matplotlib.pyplot" in sys.modules))
+    course = ax is None and show is None and _course_show_wanted()  # the course's plt.show()
+    # outside a notebook the figure is pyplot's, as the course's: plt.gcf() / plt.savefig() find it, even in a
+    # script that imports pyplot only after the call (a Figure() of its own had left them a blank figure)
+    pyplot = ax is None and not _in_kernel()
     if ax is None:
         if pyplot:
             import matplotlib.pyplot as plt

@@ -21,7 +21,7 @@ import numpy as np
 from .common import init, plot
 from .core.mixture import ComponentCollapse, GaussianMixture
 from .core.model_checks import check_K
-from .core.validation import check_matrix, check_seed
+from .core.validation import check_list, check_matrix, check_scalar, check_seed
 from .compare import match_components, reorder
 from .naive_em import trace as em_trace
 from .sweep import METHODS
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "FitCache", "fit_figure", "compare_figure", "step_figure", "figure_png", "Explorer",
-    "kmeans_explorer", "compare_explorer", "em_steps_explorer",
+    "FitCache", "fit_figure", "compare_figure", "step_figure", "step_label", "figure_png", "Explorer",
+    "kmeans_explorer", "compare_explorer", "em_steps_explorer", "check_K_seed", "check_step",
 ]
 
 LABELS = {"kmeans": "K-means", "naive_em": "EM", "em": "EM (missing entries)"}
@@ -132,9 +132,22 @@ def compare_figure(cache: FitCache, K: int, seed: int) -> Figure:
     return fig
 
 
+def check_step(steps: list[dict], step: int) -> int:
+    """``step`` as an index into a trace ``steps``: an integer in ``0 .. len(steps) - 1``.
+
+    A negative index is refused (Python would count it from the end), as is one past the end (an IndexError).
+    """
+    if not isinstance(steps, (list, tuple)) or not steps:
+        raise ValueError(f"steps must be a non-empty list of half-steps (naive_em.trace), got {steps!r:.60}")
+    step = check_scalar(step, "step", int)
+    if not 0 <= step < len(steps):
+        raise ValueError(f"step must be in 0 .. {len(steps) - 1} (the trace has {len(steps)} half-steps), got {step}")
+    return step
+
+
 def step_label(steps: list[dict], step: int) -> str:
     """One line describing half-step ``step`` of a trace."""
-    s = steps[step]
+    s = steps[check_step(steps, step)]
     if s["step"] == "init":
         return "start: init's mixture, every point split evenly"
     if s["step"] == "collapsed":
@@ -152,9 +165,9 @@ def step_figure(X, steps: list[dict], step: int) -> Figure:
     steps : list of dict
         From ``naive_em.trace``.
     step : int
-        Index into ``steps``.
+        Index into ``steps``: ``0 .. len(steps) - 1``.
     """
-    s = steps[step]
+    s = steps[check_step(steps, step)]
     fig, (left, right) = _new_figure(2)
     title = f"K = {s['mixture'].mu.shape[0]}, {step_label(steps, step)}"
     plot(X, s["mixture"], s["post"], title.replace(": ", ":\n", 1).replace("; ", "\n"), ax=left, lim="data")
@@ -266,18 +279,69 @@ def _slider(description: str, lo: int, hi: int, value: int):
                              continuous_update=False)
 
 
-def _K_seed_sliders(K_max: int, seeds, K: int, seed: int) -> dict:
-    seeds = list(seeds)
+def check_K_seed(K_max, seeds, K, seed, n: int | None = None) -> tuple[int, list[int], int, int]:
+    """The arguments of a K slider (``1 .. K_max``) and a seed slider (``min(seeds) .. max(seeds)``), checked.
+
+    A slider would clamp a starting value outside its range without a word (K = 9 with K_max = 6 shown as
+    K = 6), and fail with a widget's error on an empty range; each is refused here by name.
+
+    Parameters
+    ----------
+    K_max : int
+        At least 1, and at most ``n`` (the number of points) when given: K components need K points.
+    seeds : iterable of int
+        Non-empty, each a seed (``check_seed``); the slider runs through every integer from the least to the largest.
+    K, seed : int
+        The starting values, inside the sliders' ranges.
+    n : int, optional
+
+    Returns
+    -------
+    K_max, seeds (a list), K, seed
+    """
+    K_max = check_scalar(K_max, "K_max", int, low=1)
+    if n is not None and K_max > n:
+        raise ValueError(f"K_max must be <= n = {n}, the number of points (K components need K points), got {K_max}")
+    seeds = check_list(seeds, "seeds", check_seed)
+    K, seed = check_scalar(K, "K", int), check_seed(seed)
+    if not 1 <= K <= K_max:
+        raise ValueError(f"K must be in the K slider's range 1 .. K_max = {K_max}, got {K}")
+    if not min(seeds) <= seed <= max(seeds):
+        raise ValueError(f"seed must be in the seed slider's range {min(seeds)} .. {max(seeds)} (min(seeds) .. "
+                         f"max(seeds)), got {seed}")
+    return K_max, seeds, K, seed
+
+
+def _K_seed_sliders(K_max: int, seeds: list, K: int, seed: int) -> dict:
+    """The sliders of arguments ``check_K_seed`` has checked."""
     return {"K": _slider("K", 1, K_max, K), "seed": _slider("seed", min(seeds), max(seeds), seed)}
+
+
+def _explorer_cache(X, cache: FitCache | None) -> FitCache:
+    """``cache``, when it holds this ``X``'s fits, or a new one; a cache of another X is refused (its fits would
+    be drawn under this X's name)."""
+    if cache is None:
+        return FitCache(X)
+    if not isinstance(cache, FitCache):
+        raise TypeError(f"cache must be a FitCache (or None), got {type(cache).__name__}")
+    X = check_matrix(X)
+    if X.shape != cache.X.shape or not np.array_equal(X, cache.X):
+        other = "other values" if X.shape == cache.X.shape else f"shape {cache.X.shape}, not {X.shape}"
+        raise ValueError(f"cache holds the fits of another X than the one given ({other}): pass FitCache(X) of "
+                         "this X, or no cache")
+    return cache
 
 
 def kmeans_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int = 0,
                     cache: FitCache | None = None) -> Explorer:
     """Sliders for K (1..K_max) and seed that redraw the K-means arc diagram.
 
+    ``K_max``, ``seeds``, ``K`` and ``seed`` are checked with ``check_K_seed``; ``cache`` must hold this X's fits.
+
     Introduced in ``notebooks/01_kmeans.py``.
     """
-    cache = cache or FitCache(X)
+    cache = _explorer_cache(X, cache)
+    K_max, seeds, K, seed = check_K_seed(K_max, seeds, K, seed, n=cache.X.shape[0])
     return Explorer(lambda K, seed: fit_figure(cache, "kmeans", K, seed), _K_seed_sliders(K_max, seeds, K, seed))
 
 
@@ -287,7 +351,8 @@ def compare_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int = 
 
     Introduced in ``notebooks/02_em.py``.
     """
-    cache = cache or FitCache(X)
+    cache = _explorer_cache(X, cache)
+    K_max, seeds, K, seed = check_K_seed(K_max, seeds, K, seed, n=cache.X.shape[0])
     return Explorer(lambda K, seed: compare_figure(cache, K, seed), _K_seed_sliders(K_max, seeds, K, seed))
 
 
@@ -300,7 +365,8 @@ def em_steps_explorer(X, K_max: int = 6, seeds=range(5), K: int = 3, seed: int =
 
     Introduced in ``notebooks/02_em.py``.
     """
-    cache = cache or FitCache(X)
+    cache = _explorer_cache(X, cache)
+    K_max, seeds, K, seed = check_K_seed(K_max, seeds, K, seed, n=cache.X.shape[0])
     steps0 = cache.trace(K, seed)
     step = _slider("EM step", 0, len(steps0) - 1, len(steps0) - 1)
     sliders = {**_K_seed_sliders(K_max, seeds, K, seed), "step": step}

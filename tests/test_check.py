@@ -539,5 +539,7 @@ def test_a_bad_timeout_is_refused_by_name(timeout, error):
         run_check("em.estep", em.estep, timeout=timeout)
 
 
-def test_an_infinite_timeout_is_no_limit():
-    assert run_check("em.estep", em.estep, timeout=float("inf")).ok
+def test_no_limit_is_none_and_an_infinite_timeout_is_refused():
+    assert run_check("em.estep", em.estep, timeout=None).ok
+    with pytest.raises(ValueError, match=r"^timeout must be finite, got inf \(None means no limit\)"):
+        run_check("em.estep", em.estep, timeout=float("inf"))

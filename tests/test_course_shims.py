@@ -17,6 +17,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cfgmm_lib import data
@@ -220,6 +221,35 @@ def test_a_headless_script_saves_the_plot_with_plt_savefig(tmp_path, backend):
     assert "figures open: 1" in proc.stdout
     image = plt_imread(tmp_path / "figure.png")
     drawn = (image[..., :3] < 0.9).any(axis=-1).mean()  # share of pixels that are not (near) white
+    assert drawn > 0.02, f"only {drawn:.1%} of the saved figure is drawn: an empty figure was saved"
+
+
+#: The brief's learner: cfgmm_lib.common itself, pyplot imported only after the call (or before it).
+LATE_PYPLOT_SAVE = '''
+import numpy as np
+{early}from cfgmm_lib import common
+
+X = np.random.default_rng(0).normal(size=(30, 2)) * 4
+mixture, post = common.init(X, 2, 0)
+common.plot(X, mixture, post, "saved headless")
+import matplotlib.pyplot as plt
+plt.savefig("out.png")
+print("figures open:", len(plt.get_fignums()))
+'''
+
+
+@pytest.mark.slow  # a fresh interpreter per case
+@pytest.mark.parametrize("early", ["", "import matplotlib.pyplot as plt\n"], ids=["pyplot-after", "pyplot-before"])
+def test_plt_savefig_after_plot_saves_the_drawing_whenever_pyplot_was_imported(tmp_path, early):
+    """The course's ``plot`` makes its figure with pyplot: ``plt.savefig`` after it saves the drawing. Ours had
+    made a bare ``Figure`` when the script had not imported pyplot yet, and ``plt.savefig`` saved a blank one."""
+    (tmp_path / "save.py").write_text(LATE_PYPLOT_SAVE.format(early=early))
+    proc = run_script(tmp_path, "save.py", "Agg")
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+    assert "figures open: 1" in proc.stdout
+    image = plt_imread(tmp_path / "out.png")
+    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 1  # not one flat colour
+    drawn = (image[..., :3] < 0.9).any(axis=-1).mean()
     assert drawn > 0.02, f"only {drawn:.1%} of the saved figure is drawn: an empty figure was saved"
 
 

@@ -123,3 +123,18 @@ def matplotlib_rgba(c):
     from matplotlib.colors import to_rgba
 
     return to_rgba(c)
+
+
+def test_outside_a_notebook_the_figure_is_pyplots_and_plt_show_is_called_as_the_courses(monkeypatch):
+    """As the course's ``plot``: the figure is pyplot's current one and ``plt.show()`` is called once (it shows
+    nothing under Agg, where the figure stays open for ``plt.savefig``); ``show=False`` does not show."""
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
+    X = synthetic("toy_data")
+    mixture, post = init(X, 2, seed=0)
+    fig = plot(X, mixture, post, "script")
+    assert shown == [fig] and plt.gcf() is fig and fig.number in plt.get_fignums()
+    quiet = plot(X, mixture, post, "quiet", show=False)
+    assert shown == [fig] and plt.gcf() is quiet  # not shown, still found by plt.savefig

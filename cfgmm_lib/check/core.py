@@ -12,9 +12,6 @@ check: a difference there is the verdict's note BEYOND THE COURSE.
 from __future__ import annotations
 
 import copy
-import signal
-import threading
-import time
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -24,11 +21,12 @@ import numpy as np
 from .. import common, em, kmeans, naive_em
 from ..core.validation import check_scalar
 from . import cases as _cases
+from . import child
 from .accepted import readings
 from .mistakes import VARIANTS
 from .verdict import Verdict
 
-__all__ = ["STEPS", "Verdict", "run_check"]
+__all__ = ["STEPS", "Verdict", "run_check", "check_step", "check_timeout"]
 
 #: Relative and absolute tolerances for "agrees": far above rounding, far below any real mistake.
 RTOL, ATOL = 1e-6, 1e-9
@@ -205,43 +203,27 @@ def _where(exc: BaseException) -> str:
 DEFAULT_TIMEOUT = 60.0
 
 
-class _TimeUp(BaseException):
-    """Raised by the alarm inside the learner's function; a BaseException, so that a learner's
-    ``except Exception`` around a loop cannot swallow it."""
-
-
-class _Limit:
-    """The time the learner's calls may still take, kept by a timer signal while one runs.
-
-    The timer repeats every 0.1 s once it has fired, so an alarm swallowed by a bare ``except:``
-    comes back; it runs only inside the learner's function, never in our reference or diagnosis.
-    """
-
-    def __init__(self, seconds: float):
-        self.seconds, self.left, self.active, self.start = seconds, seconds, False, 0.0
-
-    def alarm(self, signum, frame):
-        if self.active:
-            raise _TimeUp
-
-    def __enter__(self):
-        self.start, self.active = time.monotonic(), True
-        signal.setitimer(signal.ITIMER_REAL, max(self.left, 1e-3), 0.1)
-
-    def __exit__(self, *exc):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        self.active = False
-        self.left -= time.monotonic() - self.start
-        return False
-
-
 def timeout_verdict(step: str, timeout: float, n_ok: int = 0, total: int = 0) -> Verdict:
     """The verdict on a check that did not finish within ``timeout`` seconds."""
     return Verdict(step, "timeout", n_ok, total, f"{STEPS[step].function} did not finish within {timeout:g} s "
                    "(an endless loop? for run: is the stopping rule ever met?)")
 
 
-def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
+def check_step(step) -> str:
+    """A key of ``STEPS``, or a ValueError that lists them."""
+    if not isinstance(step, str) or step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
+    return step
+
+
+def check_timeout(timeout) -> float | None:
+    """Seconds a check may take: a finite number > 0, or None for no limit."""
+    if isinstance(timeout, (float, np.floating)) and np.isinf(timeout):
+        raise ValueError(f"timeout must be finite, got {timeout!r} (None means no limit)")
+    return check_scalar(timeout, "timeout", low=0.0, low_inclusive=False, allow_none=True)
+
+
+def run_check(step: str, fn, timeout: float | None = None, *, isolate: bool = True) -> Verdict:
     """Run ``fn`` (the learner's version of ``step``) on every case and judge it.
 
     Parameters
@@ -251,12 +233,14 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     fn : callable
         The learner's function, with the handout's signature.
     timeout : float, optional
-        Seconds ``fn`` may take over all the cases (None or inf: no limit); past them the check
-        stops with a "timeout" verdict, so that an endless loop in a notebook cell does not hang
-        the kernel. Kept by a timer signal: only in the main thread of a Unix process (a Jupyter
-        kernel's cells run there), and only when no other timer is set (pytest-timeout, the
-        learner's own ``signal.alarm``), which is left alone. ``python -m cfgmm_lib.check`` runs
-        each file in a subprocess with its own limit instead.
+        Seconds ``fn`` may take over all the cases (None: no limit); past them the check stops
+        with a "timeout" verdict, so that an endless loop in a notebook cell does not hang the kernel.
+    isolate : bool, default True
+        Run the cases in a forked child (``child``): the parent keeps the time limit and ends the
+        child (no ``except:`` in ``fn`` can swallow that); ``sys.exit`` or ``os._exit`` in ``fn`` is
+        an ERROR verdict, not the end of the kernel. False (the folder's worker), or without
+        ``os.fork``: in this process, the limit kept by a timer signal (in the main thread of a Unix
+        process, when no other timer is set: that one is left alone).
 
     Returns
     -------
@@ -265,23 +249,30 @@ def run_check(step: str, fn, timeout: float | None = None) -> Verdict:
     Raises
     ------
     ValueError, TypeError
-        If ``timeout`` is not a number > 0.
+        If ``step`` is not a key of ``STEPS`` (the message lists them), or ``timeout`` is not None
+        or a finite number > 0.
     """
-    if isinstance(timeout, (float, np.floating)) and timeout == np.inf:  # no limit
-        timeout = None
-    if timeout is not None:
-        timeout = check_scalar(timeout, "timeout", low=0.0, low_inclusive=False)
+    step, timeout = check_step(step), check_timeout(timeout)
     if not callable(fn):
         return Verdict(step, "error", detail=f"expected a function, got {_describe(fn)}")
-    if (timeout is None or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
-        return _run_check(step, fn, None)
-    limit = _Limit(timeout)
-    previous = signal.signal(signal.SIGALRM, limit.alarm)
-    try:
-        return _run_check(step, fn, limit)
-    finally:  # the timer itself is off: _Limit stops it whenever the learner's call ends
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+    if isolate and child.available():
+        return _forked(step, fn, timeout)
+    return child.run_with_alarm(lambda limit: _run_check(step, fn, limit), timeout)
+
+
+def _forked(step: str, fn, timeout: float | None) -> Verdict:
+    """``_run_check`` in a forked child (``child.run_forked``); the ways it can end, as verdicts."""
+    out = child.run_forked(lambda timed: _run_check(step, fn, timed).to_dict(), timeout)
+    n_course = sum(not c.beyond for c in _cases.cases(step))
+    if out.status == "done":
+        return Verdict(**out.result)
+    if out.status == "timeout":
+        return timeout_verdict(step, timeout, out.done, n_course)
+    if not out.case:  # before the learner's first call: the checker's own failure
+        return Verdict(step, "error", detail=f"the check stopped: {out.how}")
+    how = out.how + (", as os._exit does" if out.how.startswith("exit") else "")
+    return Verdict(step, "error", out.done, n_course, f'on "{out.case}": ended the Python process ({how}): '
+                   f"{STEPS[step].function} must return its result", notes=_cases.notes())
 
 
 def _message(exc: BaseException) -> str:
@@ -301,7 +292,7 @@ def _compare(step: str, mine: list, case) -> tuple[str, str | None]:
     return "", first
 
 
-def _run_check(step: str, fn, limit: _Limit | None) -> Verdict:
+def _run_check(step: str, fn, limit: child.Alarm | child.Timed | None) -> Verdict:
     spec = STEPS[step]
     all_cases = sorted(_cases.cases(step), key=lambda c: bool(c.beyond))  # the course's cases first
     n_course = sum(not c.beyond for c in all_cases)
@@ -310,10 +301,15 @@ def _run_check(step: str, fn, limit: _Limit | None) -> Verdict:
     for case in all_cases:
         harder = bool(case.beyond)
         args = _copy_args(case.args)
+        if limit is not None:
+            limit.case, limit.done = case.name, n_ok[False]
         try:
             result = _quiet(fn, args, limit)
-        except _TimeUp:  # only the learner's call is timed, so it can only come from here
+        except child.TimeUp:  # only the learner's call is timed, so it can only come from here
             return timeout_verdict(step, limit.seconds, n_ok[False], n_course)
+        except SystemExit as exc:  # sys.exit() in the learner's code: a verdict, not the end of the kernel
+            return Verdict(step, "error", n_ok[False], n_course, f'on "{case.name}": called sys.exit({exc.code!r})'
+                           f"{_where(exc)}: {spec.function} must return its result", notes=_cases.notes())
         except NotImplementedError:
             return Verdict(step, "not written", total=n_course, notes=_cases.notes())
         except Exception as exc:  # the learner's bug: report it, do not crash

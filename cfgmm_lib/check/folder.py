@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .core import DEFAULT_TIMEOUT, STEPS, Verdict, timeout_verdict
+from ..core.validation import check_scalar
+from .core import DEFAULT_TIMEOUT, STEPS, Verdict, check_step, check_timeout, timeout_verdict
 
 __all__ = ["check_folder", "main"]
 
@@ -102,16 +103,28 @@ def check_folder(path, *, timeout: float = DEFAULT_TIMEOUT, steps=None, echo=pri
     path : str or Path
         A folder with the learner's ``common.py``, ``kmeans.py``, ``naive_em.py``, ``em.py``.
     timeout : float, default 60
-        Seconds each check may take.
+        Seconds each check may take: a finite number > 0 (``core.check_timeout``).
     steps : list of str, optional
-        Only these steps (keys of ``STEPS``); by default all.
+        Only these steps (keys of ``STEPS``: another name is refused with the list); by default all.
     echo : callable, default print
         Receives each line of the report.
 
     Returns
     -------
     list of Verdict
+
+    Raises
+    ------
+    ValueError, TypeError
+        On a ``timeout`` that is not a finite number > 0, or a step that is not a key of ``STEPS``.
+    NotADirectoryError
+        When ``path`` is not a folder.
     """
+    timeout = check_timeout(timeout)
+    if timeout is None:
+        raise ValueError("timeout must be a finite number of seconds here, got None: each check runs in a "
+                         "subprocess that is ended when its time is spent")
+    steps = None if steps is None else [check_step(s) for s in ([steps] if isinstance(steps, str) else steps)]
     path = Path(path)
     if not path.is_dir():
         raise NotADirectoryError(f"PATH must be a folder holding your course files (common.py, ...), got {path}")
@@ -178,8 +191,10 @@ def main(argv=None) -> int:
     parser.add_argument("--only", action="append", choices=list(STEPS), metavar="STEP",
                         help="check only this step (em.estep, ...); repeatable")
     args = parser.parse_args(argv)
-    if args.timeout <= 0:
-        parser.error("--timeout must be positive")
+    try:  # nan passed "<= 0" and then never ran out; inf never ran out either
+        check_scalar(args.timeout, "--timeout", low=0.0, low_inclusive=False)
+    except ValueError as exc:
+        parser.error(str(exc))
     try:
         verdicts = check_folder(args.path, timeout=args.timeout, steps=args.only)
     except NotADirectoryError as exc:

@@ -51,20 +51,42 @@ class FullMixture(NamedTuple):
 
 
 class ComponentCollapse(ValueError):
-    """EM without a variance floor shrank a component onto identical points (variance 0).
+    """A component EM cannot go on with: it collapsed onto identical points (variance 0), or it holds no point.
 
-    The likelihood of such a mixture is unbounded, so the run has no sensible
-    result. ``sweep`` records the run as failed and keeps the other seeds.
+    Without a variance floor (naive EM), a component can shrink onto identical points: the
+    likelihood is then unbounded. With one (full-covariance EM), a component can instead empty:
+    the E-step gives it (numerically) no share of any point, its weight falls to 0 and the M-step
+    has nothing to place its mean and covariance by. Either way the run has no sensible result;
+    ``sweep`` records it as failed and keeps the other seeds.
+
+    Parameters
+    ----------
+    component : int
+    held : float, optional
+        Given when the component emptied: its total share of the points, ``sum_n post[n, c]``.
+    n : int, optional
+        The number of points (with ``held``).
+    iteration : int, optional
+        The iteration of the run whose M-step found it (1 = the first).
 
     Attributes
     ----------
     component : int
-        The index of the component that collapsed.
+        The index of the component.
+    held : float or None
+        ``sum_n post[n, c]`` of a component that emptied; None for a collapse onto identical points.
     """
 
-    def __init__(self, component: int):
-        self.component = component
-        super().__init__(
-            f"component {component} collapsed onto identical points (its variance is 0): the likelihood is "
-            "unbounded there; try another seed or fewer components"
-        )
+    def __init__(self, component: int, *, held: float | None = None, n: int | None = None,
+                 iteration: int | None = None):
+        self.component, self.held, self.n, self.iteration = component, held, n, iteration
+        when = f" in iteration {iteration}" if iteration is not None else ""
+        if held is None:
+            message = (f"component {component} collapsed onto identical points{when} (its variance is 0): the "
+                       "likelihood is unbounded there; try another seed or fewer components")
+        else:
+            share = f"sum of post[:, {component}] = {held:.3g}" + (f" of n = {n} points" if n is not None else "")
+            message = (f"component {component} holds no point{when}: the E-step gave it no share of any point "
+                       f"({share}), so its weight fell to 0 and the M-step has nothing to place its mean and "
+                       "covariance by; try another seed or fewer components, or start it nearer the data")
+        super().__init__(message)

@@ -16,7 +16,8 @@ from scipy.sparse import issparse
 
 __all__ = ["MAX_ABS_VALUE", "MAX_FILL_ENTRIES", "check_scalar", "check_seed", "check_max_iter", "check_min_variance", "check_list",
            "as_real_array", "check_matrix", "check_sparse", "check_data", "check_values", "check_pairs",
-           "check_entries", "observed_mask", "check_fillable", "check_ratings", "refuse_sparse_mask"]
+           "check_entries", "observed_mask", "check_fillable", "check_ratings", "refuse_sparse_mask", "MAX_FIT_BYTES",
+           "check_memory"]
 
 #: Largest magnitude an entry may have: beyond it, the squared distances EM and K-means sum
 #: (over up to n * d entries) can overflow float64. 1e150 squared is 1e300, below the 1.8e308 limit.
@@ -24,6 +25,9 @@ MAX_ABS_VALUE = 1e150
 
 #: ``fill_matrix`` on a sparse X returns a dense (n, d) array only up to this many entries (1.07 GB of float64).
 MAX_FILL_ENTRIES = 2**27
+
+#: Most bytes the arrays of one fit may need (``check_memory``): a larger request is refused before any is made.
+MAX_FIT_BYTES = 2**32
 
 
 def check_scalar(value, name: str, kind: type = float, *, low=None, high=None, low_inclusive: bool = True,
@@ -150,7 +154,8 @@ def as_real_array(value, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}: {exc}") from None
 
 
-def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
+def check_matrix(X, name: str = "X", *, squares: bool = True,
+                 hint: str = "missing ratings are written as 0, not NaN") -> np.ndarray:
     """Return ``X`` as a float64 array after checking it is real, 2-D and finite.
 
     The array is never modified; a copy is made only when the dtype changes.
@@ -163,6 +168,8 @@ def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     squares : bool, default True
         Also refuse entries larger than ``MAX_ABS_VALUE`` in magnitude, whose
         squared distances would overflow.
+    hint : str
+        Said after a NaN or inf is found ("" for nothing: an image, a forward matrix).
 
     Raises
     ------
@@ -179,17 +186,21 @@ def check_matrix(X, name: str = "X", *, squares: bool = True) -> np.ndarray:
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
-            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); "
-            "missing ratings are written as 0, not NaN"
+            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]})" + (f"; {hint}" if hint else "")
         )
     if squares:
-        top = float(np.abs(arr).max())
-        if top > MAX_ABS_VALUE:
-            raise ValueError(
-                f"{name} holds values as large as {top:.3g} in magnitude, whose squares overflow float64 "
-                f"(the limit is {MAX_ABS_VALUE:.0e}); rescale {name} (divide it by a constant) first"
-            )
+        _refuse_overflow(arr, name)
     return arr
+
+
+def _refuse_overflow(values: np.ndarray, name: str) -> None:
+    """Refuse values beyond ``MAX_ABS_VALUE`` in magnitude (dense entries, or a sparse X's stored ones)."""
+    top = float(np.abs(values).max()) if values.size else 0.0
+    if top > MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} holds values as large as {top:.3g} in magnitude, whose squares overflow float64 "
+            f"(the limit is {MAX_ABS_VALUE:.0e}); rescale {name} (divide it by a constant) first"
+        )
 
 
 def check_sparse(X, name: str = "X") -> sp.csr_matrix:
@@ -213,7 +224,8 @@ def check_sparse(X, name: str = "X") -> sp.csr_matrix:
     TypeError
         If X is not sparse or not real-valued.
     ValueError
-        If X is not 2-D, has no row or column, stores an entry twice, or stores NaN or inf.
+        If X is not 2-D, has no row or column, stores an entry twice, stores NaN or inf, or
+        values larger than ``MAX_ABS_VALUE`` in magnitude (as ``check_matrix`` refuses them).
     """
     if not sp.issparse(X):
         raise TypeError(f"{name} must be a scipy.sparse matrix here, got {type(X).__name__}")
@@ -238,6 +250,7 @@ def check_sparse(X, name: str = "X") -> sp.csr_matrix:
         row = int(np.searchsorted(csr.indptr, k, side="right") - 1)
         raise ValueError(f"{name} stores NaN or inf (first at row {row}, column {int(csr.indices[k])}); "
                          "a missing rating is simply not stored")
+    _refuse_overflow(csr.data, name)  # the dense path's limit: EM's sums of squares would overflow alike
     return csr
 
 
@@ -277,36 +290,60 @@ def check_data(X, name: str = "X", *, sparse: bool = True):
     return check_matrix(X, name)
 
 
-def check_values(values, name: str) -> np.ndarray:
-    """A finite real array (any shape), or a message that names the argument and counts the bad values."""
+def check_values(values, name: str, hint: str = "a model predicted NaN or inf") -> np.ndarray:
+    """A finite real array (any shape), or a message that names the argument, counts the bad values and adds ``hint``."""
     arr = as_real_array(values, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         n_nan = int(np.isnan(arr).sum())
         raise ValueError(f"{name} holds {int(bad.sum())} non-finite value(s) of {arr.size} "
-                         f"({n_nan} NaN, {int(bad.sum()) - n_nan} inf): a model predicted NaN or inf")
+                         f"({n_nan} NaN, {int(bad.sum()) - n_nan} inf)" + (f": {hint}" if hint else ""))
     return arr
 
 
 def check_pairs(rows, cols, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) positions of a matrix of ``shape``: integer indices inside it, one length.
+    """(row, column) positions of a matrix of ``shape``: integer indices inside it, one non-zero length.
+
+    The one check of the positions every ``predict(rows, cols)`` is given (``em.predict``, and
+    every model of ``evaluation`` and ``factorization``). A negative index is refused: NumPy
+    would wrap it to the last row and predict a rating of someone else.
+
+    Parameters
+    ----------
+    rows, cols : array-like of int, shape (m,)
+    shape : (n, d)
+        The shape of the matrix the positions are in.
 
     Returns
     -------
     rows, cols : int arrays of shape (m,)
+        New arrays, or the caller's when they are already ``intp`` (never modified).
+
+    Raises
+    ------
+    TypeError
+        If an index is not an integer (a float, a bool, a string).
+    ValueError
+        If ``rows`` or ``cols`` is not 1-D, is empty, holds an index outside ``[0, n)`` /
+        ``[0, d)``, or if their lengths differ.
     """
     out = []
     for name, idx, size in (("rows", rows, shape[0]), ("cols", cols, shape[1])):
+        if np.iscomplexobj(idx):
+            raise TypeError(f"{name} must be a 1-D array of integer indices, got a complex array")
         arr = np.asarray(idx)
         if arr.ndim != 1:
-            raise ValueError(f"{name} must be a 1-D array of indices, got shape {arr.shape}")
+            raise ValueError(f"{name} must be a 1-D array of integer indices, got shape {arr.shape}")
         if arr.size and arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+            raise TypeError(f"{name} must be a 1-D array of integer indices, got dtype {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() >= size):
-            raise ValueError(f"{name} must be indices in [0, {size}), got values from {arr.min()} to {arr.max()}")
-        out.append(arr.astype(np.intp))
+            raise ValueError(f"{name} must be indices in [0, {size}) (a negative index is refused: it would wrap), "
+                             f"got values from {arr.min()} to {arr.max()}")
+        out.append(arr.astype(np.intp, copy=False))
     if out[0].shape != out[1].shape:
         raise ValueError(f"rows and cols must have one length, got {out[0].size} and {out[1].size}")
+    if out[0].size == 0:
+        raise ValueError("rows and cols are empty: there is no (row, column) position to predict")
     return out[0], out[1]
 
 
@@ -364,3 +401,20 @@ def check_fillable(shape: tuple[int, int], what: str, instead: str) -> None:
     if n * d > MAX_FILL_ENTRIES:
         raise ValueError(f"{what} would build a dense {n:,} x {d:,} array ({n * d * 8 / 1e9:,.1f} GB) from the "
                          f"sparse X; {instead}")
+
+
+def check_memory(need: int, what: str, instead: str) -> None:
+    """Refuse work whose arrays would need more than ``MAX_FIT_BYTES``, saying how many bytes, before any is made.
+
+    Parameters
+    ----------
+    need : int
+        The bytes the arrays would take.
+    what : str
+        What would need them ("fit_als with rank = 1,000,000 on a 30 x 6 matrix").
+    instead : str
+        What to use instead.
+    """
+    if need > MAX_FIT_BYTES:
+        raise ValueError(f"{what} would need {need / 1e9:,.1f} GB for its arrays (the limit is "
+                         f"{MAX_FIT_BYTES / 1e9:.1f} GB): use {instead}")

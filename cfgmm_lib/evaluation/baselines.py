@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import issparse
 
-from ..core.validation import check_fillable, check_ratings, check_scalar
+from ..core.validation import check_fillable, check_pairs, check_ratings, check_scalar
 from ..scale import heldout as sparse_heldout
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
@@ -80,29 +80,55 @@ def predict_movie_mean(X, mask=None) -> np.ndarray:
 
 @dataclass
 class MeanModel:
-    """A constant, a per-user or a per-movie mean; ``kind`` is "global", "user" or "movie"."""
+    """A constant, a per-user or a per-movie mean; ``kind`` is "global", "user" or "movie".
+
+    Attributes
+    ----------
+    kind : str
+    values : array
+        The global mean (0-D), or one mean per user (n,) or per movie (d,).
+    shape : (n, d)
+        The shape of the matrix it was fitted on: the positions it can predict.
+    """
 
     kind: str
     values: np.ndarray
+    shape: tuple
 
     def predict(self, rows, cols) -> np.ndarray:
+        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``shape`` (``check_pairs``).
+
+        Returns
+        -------
+        array of shape (m,)
+
+        Raises
+        ------
+        TypeError, ValueError
+            On a position outside the fitted matrix (a negative index included), a non-integer
+            index, no position, or ``rows`` and ``cols`` of different lengths.
+        """
+        return self.predict_checked(*check_pairs(rows, cols, self.shape))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
         if self.kind == "global":
             return np.full(len(rows), float(self.values))
-        return self.values[np.asarray(rows if self.kind == "user" else cols)]
+        return self.values[rows if self.kind == "user" else cols]
 
 
 def fit_means(X, kind: str, mask=None) -> MeanModel:
     """The global, user or movie mean of the observed ratings (the global mean where a row or column has none)."""
     if not isinstance(kind, str) or kind not in ("global", "user", "movie"):
         raise ValueError(f"kind must be 'global', 'user' or 'movie', got {kind!r}")
-    means, glob, _ = _means(X, mask, axis=1 if kind == "user" else 0)
-    return MeanModel(kind, np.array(glob) if kind == "global" else means)
+    means, glob, shape = _means(X, mask, axis=1 if kind == "user" else 0)
+    return MeanModel(kind, np.array(glob) if kind == "global" else means, tuple(shape))
 
 
 def fit_means_checked(X, M, kind: str) -> MeanModel:
     """``fit_means`` on checked arguments (``M``: the bool mask of observed entries; None for a sparse X)."""
-    means, glob, _ = _means_checked(X, M, axis=1 if kind == "user" else 0)
-    return MeanModel(kind, np.array(glob) if kind == "global" else means)
+    means, glob, shape = _means_checked(X, M, axis=1 if kind == "user" else 0)
+    return MeanModel(kind, np.array(glob) if kind == "global" else means, tuple(shape))
 
 
 @dataclass
@@ -114,7 +140,17 @@ class BiasModel:
     b_movie: np.ndarray
 
     def predict(self, rows, cols) -> np.ndarray:
-        return self.mu + self.b_user[np.asarray(rows)] + self.b_movie[np.asarray(cols)]
+        """Predicted ratings at ``(rows[m], cols[m])``; refused outside the fitted matrix as ``MeanModel.predict``.
+
+        Returns
+        -------
+        array of shape (m,)
+        """
+        return self.predict_checked(*check_pairs(rows, cols, (len(self.b_user), len(self.b_movie))))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
+        return self.mu + self.b_user[rows] + self.b_movie[cols]
 
     def matrix(self) -> np.ndarray:
         return self.mu + self.b_user[:, None] + self.b_movie[None, :]

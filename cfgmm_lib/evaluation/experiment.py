@@ -183,13 +183,13 @@ def evaluate_checked(X, fraction: float, seed: int, seeds: list, report, models:
     fitted, candidates, val_pred, test_pred = {}, {}, {}, {}
 
     def val_rmse(model):
-        return score(model.predict(vrows, vcols), vratings)["rmse"]
+        return score(model.predict_checked(vrows, vcols), vratings)["rmse"]
 
     def record(name, model, t_select, t_fit, val_model, choice=None, validation=None):
         """The final model's score on the hidden ratings; ``val_model``: the chosen setting fitted on X_fit."""
         fitted[name] = model
-        test_pred[name] = model.predict(rows, cols)
-        val_pred[name] = val_model.predict(vrows, vcols)
+        test_pred[name] = model.predict_checked(rows, cols)  # the split's positions: inside X by construction
+        val_pred[name] = val_model.predict_checked(vrows, vcols)
         s = score(test_pred[name], ratings)
         out["rmse"][name], out["mae"][name] = s["rmse"], s["mae"]
         out["seconds"][name] = {"select": round(t_select, 2), "fit": round(t_fit, 2)}

@@ -16,7 +16,7 @@ from ..core.loop import MAX_ITER
 from ..core.mixture import GaussianMixture
 from ..core.model_checks import check_K, check_step_args
 from ..core.observed import observe, posterior_mean
-from ..core.validation import check_entries, check_list, check_min_variance, check_ratings, check_seed
+from ..core.validation import check_entries, check_list, check_min_variance, check_pairs, check_ratings, check_seed
 from ..scale import heldout as sparse_heldout
 from ..starts import check_init, starter
 from ..sweep import runner, sweep_checked
@@ -48,10 +48,30 @@ class MixtureModel:
     seed: int
     offset: BiasModel | None = None
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n, d): the positions the model can predict."""
+        return self.post.shape[0], self.mixture.mu.shape[1]
+
     def predict(self, rows, cols) -> np.ndarray:
-        rows, cols = np.asarray(rows), np.asarray(cols)
+        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``shape`` (``check_pairs``).
+
+        Returns
+        -------
+        array of shape (m,)
+
+        Raises
+        ------
+        TypeError, ValueError
+            On a position outside the fitted matrix (a negative index included), a non-integer
+            index, no position, or ``rows`` and ``cols`` of different lengths.
+        """
+        return self.predict_checked(*check_pairs(rows, cols, self.shape))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
         pred = posterior_mean(self.post, self.mixture.mu, rows, cols)
-        return pred + (self.offset.predict(rows, cols) if self.offset is not None else 0.0)
+        return pred + (self.offset.predict_checked(rows, cols) if self.offset is not None else 0.0)
 
 
 def fit_mixture(X, K: int, seeds=range(5), mask=None, offset: BiasModel | None = None,

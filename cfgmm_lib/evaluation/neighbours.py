@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.validation import check_ratings, check_scalar
+from ..core.validation import check_pairs, check_ratings, check_scalar
 from .baselines import BiasModel, fit_bias_checked
 
 __all__ = ["NeighbourModel", "fit_neighbours", "fit_neighbours_checked"]
@@ -50,8 +50,23 @@ class NeighbourModel:
     shrink: float
 
     def predict(self, rows, cols) -> np.ndarray:
-        rows, cols = np.asarray(rows), np.asarray(cols)
-        return self.bias.predict(rows, cols) + self.correction[rows, cols]
+        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``correction``'s shape (``check_pairs``).
+
+        Returns
+        -------
+        array of shape (m,)
+
+        Raises
+        ------
+        TypeError, ValueError
+            On a position outside the fitted matrix (a negative index included), a non-integer
+            index, no position, or ``rows`` and ``cols`` of different lengths.
+        """
+        return self.predict_checked(*check_pairs(rows, cols, self.correction.shape))
+
+    def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
+        return self.bias.predict_checked(rows, cols) + self.correction[rows, cols]
 
 
 def fit_neighbours(X, k: int = 40, shrink: float = 100.0, reg: float = 5.0, mask=None) -> NeighbourModel:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import ndtr
 
-from ..core.validation import check_scalar
+from ..core.validation import check_pairs, check_scalar
 from .mixtures import MixtureModel
 
 __all__ = ["Predictive", "predictive", "predictive_interval", "coverage"]
@@ -45,22 +45,10 @@ class Predictive(NamedTuple):
 
 
 def _check_entries(model: MixtureModel, rows, cols) -> tuple[np.ndarray, np.ndarray]:
+    """The model's type, and positions inside its (n, d) matrix (``core.validation.check_pairs``)."""
     if not isinstance(model, MixtureModel):
         raise TypeError(f"model must be a MixtureModel (evaluation.fit_mixture), got {type(model).__name__}")
-    n, K = model.post.shape
-    d = model.mixture.mu.shape[1]
-    out = []
-    for name, idx, size in (("rows", rows, n), ("cols", cols, d)):
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"{name} must be a 1-D array of integer indices, got dtype {idx.dtype}, shape {idx.shape}")
-        if idx.size and (idx.min() < 0 or idx.max() >= size):
-            raise ValueError(f"{name} must index 0 .. {size - 1} (negative indices are refused: they would wrap), "
-                             f"got values from {idx.min()} to {idx.max()}")
-        out.append(idx)
-    if out[0].shape != out[1].shape:
-        raise ValueError(f"rows and cols must have the same length, got {out[0].size} and {out[1].size}")
-    return out[0], out[1]
+    return check_pairs(rows, cols, model.shape)
 
 
 def _components(model: MixtureModel, rows: np.ndarray, cols: np.ndarray):
@@ -68,7 +56,7 @@ def _components(model: MixtureModel, rows: np.ndarray, cols: np.ndarray):
     w = model.post[rows]
     means = model.mixture.mu[:, cols].T
     if model.offset is not None:
-        means = means + model.offset.predict(rows, cols)[:, None]
+        means = means + model.offset.predict_checked(rows, cols)[:, None]
     return w, means, np.sqrt(model.mixture.var)
 
 

@@ -16,7 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..widgets import Explorer
+from ..core.validation import check_scalar
+from ..widgets import Explorer, check_K_seed
 from .scores import nxcorr
 from .synthetic import FOV_UAS
 from .vlbi import SEFD, STATIONS
@@ -136,7 +137,8 @@ def learning_figure(lls: dict, n: dict):
 
     fig = _figure(6.5, 4)
     ax = fig.add_subplot()
-    for (name, ll), color in zip(lls.items(), ("C3", "C0")):
+    palette = ("C3", "C0", "C1", "C2", "C4", "C5", "C6", "C7", "C8", "C9")  # zip with two colours drew two priors
+    for (name, ll), color in zip(lls.items(), palette * (1 + len(lls) // len(palette))):
         ax.plot(np.arange(1, len(ll) + 1), np.asarray(ll) / n[name], "o-", markersize=3, color=color, label=name)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("EM iteration")
@@ -155,6 +157,7 @@ def components_figure(mixture, title: str, n_eig: int = 3):
     """
     mu, cov, p = mixture
     K, d = mu.shape
+    n_eig = check_scalar(n_eig, "n_eig", int, low=0, high=d)  # a patch of d pixels has d directions
     s = int(round(np.sqrt(d)))
     order = np.argsort(p)[::-1]
     vals, vecs = np.linalg.eigh(cov)  # ascending
@@ -174,8 +177,16 @@ def components_figure(mixture, title: str, n_eig: int = 3):
     return fig
 
 
+def _check_history(history, gammas) -> None:
+    """HQS's images, one after each gamma: ``zip`` would drop the extra ones of the longer list without a word."""
+    if len(history) != len(gammas):
+        raise ValueError(f"history and gammas must have one length (one image after each gamma), got "
+                         f"{len(history)} images and {len(gammas)} gammas")
+
+
 def hqs_steps_figure(truth, history, gammas, start=None):
-    """The truth, then the HQS image after each gamma of the schedule."""
+    """The truth, then the HQS image after each gamma of the schedule (``history[k]`` after ``gammas[k]``)."""
+    _check_history(history, gammas)
     panels = [("truth", truth)] + ([("start (z = 0)", start)] if start is not None else []) + \
         [(f"gamma = {g:g}", x) for g, x in zip(gammas, history)]
     cols = 6
@@ -290,6 +301,10 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
     """
     import ipywidgets as widgets
 
+    hours = check_scalar(hours, "hours", int, low=1, high=24)  # the slider's range: it would clamp 30 to 24
+    if not isinstance(reconstruct, dict):
+        raise TypeError(f"reconstruct must be a dict of name to f(imager, y), got {type(reconstruct).__name__}")
+
     sliders = {
         "hours": _int_slider("hours", 1, 24, hours),
         "stations": widgets.SelectMultiple(options=list(stations), value=tuple(stations), description="stations",
@@ -298,7 +313,7 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
 
     def draw(hours, stations):
         fig = _figure(3.6 * (1 + len(reconstruct)) + 1, 3.9)
-        axes = fig.subplots(1, 1 + len(reconstruct))
+        axes = fig.subplots(1, 1 + len(reconstruct), squeeze=False)[0]
         if len(stations) < 2:
             axes[0].text(0.5, 0.5, "choose at least two stations", ha="center", transform=axes[0].transAxes)
             return fig
@@ -320,7 +335,9 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
 
 
 def hqs_step_explorer(truth, history, gammas, start):
-    """A slider over HQS's steps: the image after each gamma, beside the truth."""
+    """A slider over HQS's steps: ``start`` (step 0), then the image after each gamma, beside the truth."""
+    _check_history(history, gammas)
+
     def draw(step):
         fig = _figure(8, 4.2)
         a, b = fig.subplots(1, 2)
@@ -337,8 +354,11 @@ def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, se
                    seeds=range(5)):
     """Sliders for the prior's K and seed: its components and the HQS image it gives (fits cached by the caller).
 
-    ``fit_prior(K, seed) -> FullMixture``; ``reconstruct(prior) -> image``.
+    ``fit_prior(K, seed) -> FullMixture``; ``reconstruct(prior) -> image``. ``K_max``, ``seeds``, ``K`` and
+    ``seed`` are checked with ``widgets.check_K_seed``.
     """
+    K_max, seeds, K, seed = check_K_seed(K_max, seeds, K, seed)
+
     def draw(K, seed):
         prior = fit_prior(K, seed)
         img = reconstruct(prior)
@@ -362,5 +382,4 @@ def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, se
         image_panel(ax, np.clip(img, 0, None), f"HQS: nxcorr {nxcorr(img, truth):.3f}", labels=False, vmax=truth.max())
         return fig
 
-    seeds = list(seeds)
     return Explorer(draw, {"K": _int_slider("K", 1, K_max, K), "seed": _int_slider("seed", min(seeds), max(seeds), seed)})

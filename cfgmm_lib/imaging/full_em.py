@@ -143,8 +143,8 @@ def mstep_checked(X: np.ndarray, post: np.ndarray, reg_covar: float) -> FullMixt
     n, d = X.shape
     nk = post.sum(axis=0)  # (K,)
     dead = np.flatnonzero(nk <= 10 * np.finfo(float).eps * n)
-    if dead.size:
-        raise ComponentCollapse(int(dead[0]))
+    if dead.size:  # it emptied (reg_covar keeps every variance above 0): its weight fell to 0
+        raise ComponentCollapse(int(dead[0]), held=float(nk[dead[0]]), n=n)
     mu = (post.T @ X) / nk[:, None]
     cov = np.empty((nk.size, d, d))
     root = np.sqrt(post)
@@ -179,7 +179,7 @@ def mstep(X, post, reg_covar: float = REG_COVAR) -> FullMixture:
     Raises
     ------
     ComponentCollapse
-        If a component owns (numerically) no sample.
+        If a component owns (numerically) no sample: the message says it holds no point (its weight fell to 0).
     """
     X = check_matrix(X)
     post = check_post(post, X.shape[0])
@@ -190,9 +190,13 @@ def _loop(X: np.ndarray, mixture: FullMixture, reg_covar: float, max_iter: int |
     """Full-covariance EM on the package's loop engine (checked arguments)."""
     def step(m):
         post, ll = estep_checked(X, m)
-        return post, ll, mstep_checked(X, post, reg_covar)
+        try:
+            return post, ll, mstep_checked(X, post, reg_covar)
+        except ComponentCollapse as exc:  # say in which iteration the component emptied
+            raise ComponentCollapse(exc.component, held=exc.held, n=exc.n, iteration=loop.n_iter + 1) from None
 
-    return Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
+    loop = Loop(step, mixture, converged=handout_ll_rule, max_iter=max_iter, name=name)
+    return loop
 
 
 def run(X, mixture: FullMixture, post=None, *, reg_covar: float = REG_COVAR,
@@ -218,9 +222,20 @@ def run(X, mixture: FullMixture, post=None, *, reg_covar: float = REG_COVAR,
     RunResult
         Unpacks as ``(mixture, post, ll)``: ``mixture`` after the last M-step, ``post`` (n, K)
         and ``ll`` from the last E-step. Also ``.n_iter``, ``.converged`` and ``.estep_mixture``.
+
+    Raises
+    ------
+    ValueError
+        On a starting mixture with a weight of 0 (besides every check of ``check_full_mixture``).
+    ComponentCollapse
+        If a component empties during the run: the message says it holds no point, and in which iteration.
     """
     X = check_matrix(X)
     mixture = check_full_mixture(mixture, X.shape[1])
+    zero = np.flatnonzero(mixture.p == 0)
+    if zero.size:  # it would own no point from the start: refused before any step
+        raise ValueError(f"mixture.p[{int(zero[0])}] is 0: a component of weight zero takes no point in the E-step, "
+                         "so the M-step cannot place it; give every component a weight > 0, or drop it")
     return _loop(X, mixture, _check_reg_covar(reg_covar), check_max_iter(max_iter), "full_em.run").run()
 
 

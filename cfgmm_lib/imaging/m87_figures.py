@@ -103,6 +103,9 @@ def m87_explorer(fits: Callable, files: list, priors: list, weights: list, file:
     """
     import ipywidgets as widgets
 
+    for name, value, options in (("file", file, files), ("prior", prior, priors), ("weight", weight, weights)):
+        if value not in list(options):  # the widget's own error names neither
+            raise ValueError(f"{name} must be one of {name}s = {list(options)!r:.200}, got {value!r}")
     sliders = {
         "file": widgets.SelectionSlider(options=files, value=file, description="day, band", continuous_update=False,
                                         style={"description_width": "initial"},

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..core.mixture import FullMixture
 from ..core.model_checks import check_full_mixture
-from ..core.validation import check_scalar
+from ..core.validation import check_matrix, check_scalar, check_values
 from .full_em import log_joint_checked
 from .patches import PATCH, aggregate_checked, check_p, check_stride, extract_checked
 from .scores import nrmse, nxcorr
@@ -220,9 +220,9 @@ class Imager:
     stride = _fixed("stride", "int: the step between HQS's patches")
 
     def __init__(self, F, sigma, p: int = PATCH, stride: int = 2):
-        F = np.asarray(F, dtype=float)
-        sigma = np.asarray(sigma, dtype=float)
-        if F.ndim != 2 or sigma.shape != (F.shape[0],):
+        F = check_matrix(F, "F", hint="")  # a NaN or inf in the forward matrix would spread into every image
+        sigma = check_values(sigma, "sigma", hint="")
+        if sigma.shape != (F.shape[0],):
             raise ValueError(f"sigma must have one entry per row of F ({F.shape[0]}), got shape {sigma.shape}")
         if not (sigma > 0).all():
             raise ValueError("sigma must be > 0 everywhere")
@@ -260,19 +260,26 @@ class Imager:
         return (self._check_y(y) / self.sigma) @ self.W
 
     def dirty(self, y) -> np.ndarray:
-        """The dirty image ``F^T R^-1 y``, scaled to fit the data best; shape (npix, npix), or (k, npix, npix)."""
+        """The dirty image ``F^T R^-1 y``, scaled to fit the data best; shape (npix, npix), or (k, npix, npix).
+
+        Where ``F^T R^-1 y`` is 0 (all-zero visibilities, or data the array cannot see), the best
+        fit is the zero image (the scale would be 0 / 0).
+        """
         b = self._check_y(y) / self.sigma
         d = b @ self.W
         Wd = d @ self.W.T
-        scale = np.sum(Wd * b, axis=-1, keepdims=True) / np.sum(Wd * Wd, axis=-1, keepdims=True)
+        num, den = np.sum(Wd * b, axis=-1, keepdims=True), np.sum(Wd * Wd, axis=-1, keepdims=True)
+        scale = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
         return self._image(d * scale)
 
     def tikhonov(self, y, alpha: float) -> np.ndarray:
-        """Ridge regression with weight ``alpha * g``; shape (npix, npix), or (k, npix, npix)."""
+        """Ridge regression with weight ``alpha * g`` (``alpha`` > 0); shape (npix, npix), or (k, npix, npix)."""
+        alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
         return self._image(self.ridge.solve(self.data_term(y), alpha * self.g))
 
     def tsv(self, y, alpha: float) -> np.ndarray:
-        """Total squared variation with weight ``alpha * g``; shape (npix, npix), or (k, npix, npix)."""
+        """Total squared variation with weight ``alpha * g`` (``alpha`` > 0); shape (npix, npix), or (k, npix, npix)."""
+        alpha = check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
         return self._image(self.smooth.solve(self.data_term(y), alpha * self.g))
 
     def hqs(self, y, prior: FullMixture, beta: float, gammas=HANDOUT_GAMMAS, *, steps: bool = False):
@@ -286,7 +293,7 @@ class Imager:
         prior : FullMixture of dimension p**2, learned on DC-removed patches
         beta : float > 0
             The handout's beta.
-        gammas : sequence of increasing floats, default the handout's 1, 4, ..., 512
+        gammas : sequence of non-decreasing floats > 0, default the handout's 1, 4, ..., 512
             In units of 1 / (image unit)^2: gamma = 1 lets a patch move by about one unit.
         steps : bool, default False
             Also return the starting image and the image after each gamma.
@@ -297,12 +304,16 @@ class Imager:
         start : array of the image's shape, only when ``steps``
         history : list of arrays of the image's shape, one per gamma, only when ``steps``
         """
-        r0 = self.data_term(y)
         prior = check_full_mixture(prior, self.p**2)
-        gammas = np.asarray(gammas, dtype=float)
+        gammas = check_values(gammas, "gammas", hint="")
         if gammas.ndim != 1 or gammas.size == 0 or not (gammas > 0).all():
             raise ValueError(f"gammas must be a non-empty sequence of numbers > 0, got {gammas!r}")
+        if (np.diff(gammas) < 0).any():  # a falling gamma loosens the coupling it has just tightened
+            k = int(np.argmax(np.diff(gammas) < 0))
+            raise ValueError(f"gammas must not decrease (HQS tightens the patch coupling step by step), but "
+                             f"gammas[{k + 1}] = {gammas[k + 1]:g} < gammas[{k}] = {gammas[k]:g}")
         beta = check_scalar(beta, "beta", low=0.0, low_inclusive=False)
+        r0 = self.data_term(y)
         N = (self.npix // self.stride) ** 2  # number of patches
         cover = (self.p // self.stride) ** 2  # sum_n P_n^T P_n = cover * I
         x = self.ridge.solve(r0, beta * gammas[0] * cover / N)  # start: every patch pulled to 0

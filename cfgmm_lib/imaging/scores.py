@@ -51,7 +51,7 @@ def nxcorr(image, truth) -> float:
         return 0.0
     a, b = (a - a.mean()) / sa, (b - b.mean()) / sb
     corr = np.fft.irfft2(np.fft.rfft2(a) * np.conj(np.fft.rfft2(b)), a.shape)
-    return float(corr.max() / a.size)
+    return float(np.clip(corr.max() / a.size, -1.0, 1.0))  # rounding can take nxcorr(x, x) past 1
 
 
 def _padded(image: np.ndarray) -> np.ndarray:

@@ -78,8 +78,15 @@ def render(params: RingParameters, npix: int = NPIX, fov_uas: float = FOV_UAS) -
     Returns
     -------
     array of shape (npix, npix)
+
+    Raises
+    ------
+    ValueError
+        On a radius or width <= 0, an asymmetry outside [0, 1], or a ring outside the field.
     """
     radius, width, asym, orientation, ox, oy = params
+    if not np.isfinite(np.asarray(params, dtype=float)).all():
+        raise ValueError(f"params must be finite, got {params}")
     if not (radius > 0 and width > 0 and 0 <= asym <= 1):
         raise ValueError(f"need radius > 0, width > 0 and 0 <= asymmetry <= 1, got {params}")
     east, north = pixel_coordinates(npix, fov_uas)
@@ -88,7 +95,11 @@ def render(params: RingParameters, npix: int = NPIX, fov_uas: float = FOV_UAS) -
     angle = np.arctan2(x, y)  # from north through east
     sigma = width / FWHM_PER_SIGMA
     img = np.exp(-0.5 * ((r - radius) / sigma) ** 2) * (1 + asym * np.cos(angle - orientation))
-    return img * (TOTAL_FLUX_JY / UNIT_JY / img.sum())
+    total = img.sum()
+    if not total > 0:  # 0 / 0: every pixel would be NaN
+        raise ValueError(f"the ring ({params}) lies outside the field of view ({fov_uas} micro-arcseconds across, "
+                         f"{npix} pixels): no pixel holds any of its flux; move it nearer the centre")
+    return img * (TOTAL_FLUX_JY / UNIT_JY / total)
 
 
 def black_hole(seed: int) -> np.ndarray:

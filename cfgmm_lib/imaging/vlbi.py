@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core.validation import check_scalar, check_seed
+from ..core.validation import check_matrix, check_scalar, check_seed, check_values
 from .synthetic import FOV_UAS, NPIX, UNIT_JY, pixel_coordinates
 
 __all__ = ["STATIONS", "SEFD", "WAVELENGTH_M", "DEC_M87_DEG", "BANDWIDTH_HZ", "T_INT_S", "STEP_MIN",
@@ -67,6 +67,9 @@ MIN_ELEVATION_DEG = 10.0
 BANDWIDTH_HZ = 2e9
 T_INT_S = 10.0
 STEP_MIN = 10.0
+#: Most bytes ``coverage`` may hold in its arrays (time steps x (stations + baselines)); a smaller
+#: ``step_min`` is refused, with the size it would need.
+MAX_COVERAGE_BYTES = 2**30
 QUANTISATION_EFFICIENCY = 0.88
 #: One micro-arcsecond in radians.
 UAS = np.pi / 180 / 3600 / 1e6
@@ -135,16 +138,30 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
         (u, v) points for this array and length.
     step_min : float, default 10
         Minutes between visibilities.
+    dec_deg : float, default M87's
 
     Returns
     -------
     Coverage
+
+    Raises
+    ------
+    ValueError
+        On a start or declination that is NaN or inf, a ``step_min`` so small that the arrays
+        would exceed ``MAX_COVERAGE_BYTES`` (the message says how large), or stations of which
+        no two see the source together (above ``MIN_ELEVATION_DEG``) during the observation.
     """
     names = _check_stations(stations)
     hours = check_scalar(hours, "hours", low=0.0, low_inclusive=False, high=24.0)
     start_h = check_scalar(start_h, "start_h", allow_none=True)
     dec_deg = _check_dec(dec_deg)
     step_min = check_scalar(step_min, "step_min (minutes)", low=0.0, low_inclusive=False, high=60 * hours)
+    n_steps, n_base = int(hours * 60 / step_min + 1e-7) + 1, len(names) * (len(names) - 1) // 2
+    need = n_steps * (8 * 4 * len(names) + 8 * 5 * n_base)  # per step: each station's elevation, each baseline's point
+    if need > MAX_COVERAGE_BYTES:
+        raise ValueError(f"step_min = {step_min:g} minutes would make {n_steps:,} time steps over {hours:g} h, and "
+                         f"arrays of {need / 1e9:,.1f} GB (the limit is {MAX_COVERAGE_BYTES / 1e9:.1f} GB); take "
+                         f"step_min >= {step_min * need / MAX_COVERAGE_BYTES:.2g}")
     steps = np.arange(0.0, hours + 1e-9, step_min / 60)
     i, j = np.triu_indices(len(names), 1)
     if start_h is None:
@@ -155,6 +172,10 @@ def coverage(stations=None, hours: float = 12.0, start_h: float | None = None,
     H = (start_h + steps) % 24
     seen = _visible(names, H, dec_deg)  # (T, S)
     both = seen[:, i] & seen[:, j]  # (T, B)
+    if not both.any():  # an empty coverage would image nothing, silently
+        raise ValueError(f"stations {names}: no two see the source (declination {dec_deg:g} deg) together above "
+                         f"{MIN_ELEVATION_DEG:g} deg during the {hours:g} h from hour angle {start_h:g} h; choose other "
+                         "stations, a longer observation or another start")
     t, b = np.nonzero(both)
     pos = np.array([STATIONS[s] for s in names])
     u, v = baseline_uv(pos[i[b]] - pos[j[b]], H[t], dec_deg)
@@ -267,18 +288,30 @@ def observe(image, F, sigma_jy, seed: int) -> Measurement:
     image : array of shape (npix, npix)
     F : array of shape (2M, npix * npix)
     sigma_jy : array of shape (M,)
-        From ``thermal_sigma``.
+        From ``thermal_sigma``: finite and >= 0 (0: no noise).
     seed : int
 
     Returns
     -------
     Measurement
+
+    Raises
+    ------
+    ValueError
+        On an image or F holding NaN or inf, an image whose shape is not the (npix, npix) of F's
+        npix**2 columns, or a noise that is negative, NaN or inf.
     """
-    x = np.asarray(image, dtype=float).ravel()
-    if F.ndim != 2 or F.shape[1] != x.size:
-        raise ValueError(f"F must have one column per pixel ({x.size}), got shape {F.shape}")
-    sigma = np.tile(np.asarray(sigma_jy, dtype=float) / UNIT_JY, 2)
-    if sigma.shape != (F.shape[0],):
-        raise ValueError(f"sigma_jy must have one entry per visibility ({F.shape[0] // 2}), got {np.shape(sigma_jy)}")
+    image = check_matrix(image, "image", hint="")
+    F = check_matrix(F, "F", hint="")
+    npix = int(round(np.sqrt(F.shape[1])))
+    if image.shape != (npix, npix) or npix**2 != F.shape[1]:
+        raise ValueError(f"image must have the shape F was made for, ({npix}, {npix}) (F must have one column per "
+                         f"pixel: it has {F.shape[1]}), got {image.shape}")
+    sigma_jy = check_values(sigma_jy, "sigma_jy", hint="")
+    if sigma_jy.shape != (F.shape[0] // 2,) or F.shape[0] % 2:
+        raise ValueError(f"sigma_jy must have one entry per visibility ({F.shape[0] // 2}), got {sigma_jy.shape}")
+    if (sigma_jy < 0).any():
+        raise ValueError(f"sigma_jy must be >= 0 (a noise standard deviation), got {sigma_jy.min():g}")
+    x, sigma = image.ravel(), np.tile(sigma_jy / UNIT_JY, 2)
     rng = np.random.default_rng(check_seed(seed))
     return Measurement(F, F @ x + sigma * rng.standard_normal(sigma.size), sigma)

@@ -83,5 +83,5 @@ def residuals(X: sp.csr_matrix, offset) -> sp.csr_matrix:
     """A checked sparse X, or ``X - offset`` at the stored entries (a residual of 0 stays stored: it is observed)."""
     if offset is None:
         return X
-    data = X.data - offset.predict(stored_rows(X), X.indices)
+    data = X.data - offset.predict_checked(stored_rows(X), X.indices)
     return sp.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
