@@ -100,6 +100,8 @@ class Known:
     def predict(self, rows, cols):
         return self.truth[np.asarray(rows), np.asarray(cols)] + self.delta
 
+    predict_checked = predict  # evaluate passes positions it has checked
+
     def matrix(self):
         return self.truth + self.delta
 

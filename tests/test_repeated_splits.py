@@ -33,13 +33,13 @@ FEW = ["bias_baseline", "partition_mixture", "matrix_factorization", "neural"]
 
 # ----- the protocol over repeated splits -----
 
-@pytest.fixture(scope="module")
-def garbage_runs(small):
+@pytest.fixture(scope="module", params=SPLITS)
+def garbage_runs(small, request):
     """``evaluate_splits`` on the matrix, and on a copy whose *first* split's hidden ratings are garbage."""
-    _, rows, cols, ratings = holdout_split(small, 0.1, seed=split_seeds(0, 3)[0])
+    _, rows, cols, ratings = holdout_split(small, 0.1, seed=split_seeds(0, 3)[0], how=request.param)
     garbage = small.copy()
     garbage[rows, cols] = (ratings + 1) % 5 + 1  # every one changed, still observed
-    kwargs = dict(splits=3, seeds=range(2), grid=SMALL_GRID, models=FEW)
+    kwargs = dict(splits=3, seeds=range(2), grid=SMALL_GRID, models=FEW, how=request.param)
     return evaluate_splits(small, **kwargs), evaluate_splits(garbage, **kwargs)
 
 
@@ -51,7 +51,7 @@ def test_a_splits_hidden_ratings_reach_only_its_final_score(garbage_runs):
     for name in FEW + ["blend"]:
         assert b["rmse"][name] > a["rmse"][name] + 0.5, name  # the garbage is seen, by the score
     # the other splits train on those ratings, as they should: their results may change
-    assert clean["seeds"] == dirty["seeds"] == [0, 2, 4]
+    assert clean["seeds"] == dirty["seeds"] == [0, 2, 4] and clean["how"] == dirty["how"]
 
 
 def test_summary_pairs_the_splits_and_leaves_the_blend_out_of_best(garbage_runs):
