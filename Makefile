@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup lab test notebooks exercises bench bench-scale mutation clean
 
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# make lab PORT=8890 ARGS="--no-browser": the learner's copies in workspace/ (made once, never overwritten),
+# the originals in notebooks/ read-only, the project's environment in JupyterLab's terminals (tools/lab.py)
+PORT ?= 8888
+ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/python tools/lab.py --port $(PORT) -- $(ARGS)
 
 # TEST_JOBS pytest-xdist workers (one per CPU). --dist loadfile keeps a file's tests on one worker:
 # a notebook's cells share one kernel, and the browser tests one JupyterLab. --no-loadscope-reorder

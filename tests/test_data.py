@@ -202,7 +202,7 @@ def test_required_but_missing_data_fails_each_notebook_cell_saying_why(tmp_path,
     nbformat = pytest.importorskip("nbformat")
     root = Path(__file__).resolve().parent.parent
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "conftest.py").write_text((root / "notebooks" / "conftest.py").read_text())
+    (tmp_path / "conftest.py").write_text((root / "conftest.py").read_text())  # at the root, as in the project
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_code_cell("2 + 2")])
     nbformat.write(nb, tmp_path / "notebooks" / "01_uses_data.ipynb")
     (tmp_path / "notebooks" / "01_uses_data.py").write_text("data_banner(X)\n")

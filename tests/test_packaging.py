@@ -104,7 +104,7 @@ def test_the_files_make_test_starts_first_exist_and_the_makefile_keeps_that_orde
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("tests_conftest", ROOT / "tests" / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)  # by path: notebooks/ has a conftest.py too
+    conftest = importlib.util.module_from_spec(spec)  # by path: the root has a conftest.py too
     spec.loader.exec_module(conftest)
     RUN_FIRST = conftest.RUN_FIRST
     assert all((ROOT / name).is_file() for name in RUN_FIRST), "a renamed file would lose its place silently"

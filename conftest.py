@@ -1,5 +1,7 @@
 """nbval runs the notebooks only where the course data is: their checked outputs are the handout's numbers.
 
+(At the project's root, not among the lessons in notebooks/: it configures `make test`'s run of notebooks/.)
+
 Without the course data each notebook's items skip, saying why (tests/test_notebooks.py still runs
 every notebook on the synthetic stand-ins). With CFGMM_REQUIRE_COURSE_DATA=1, as in CI, missing data
 fails the run instead.
@@ -12,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cfgmm_lib import data  # noqa: E402
 
 # The exercise notebooks (make exercises) are handed out unexecuted, with the answers taken out:
 # tests/test_exercises.py checks them (staleness, and their check cells with and without answers).
-collect_ignore_glob = ["exercises/*"]
+collect_ignore_glob = ["notebooks/exercises/*"]
 
 
 def _uses_course_data(item) -> bool:
