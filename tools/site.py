@@ -233,9 +233,9 @@ def explorer_html(kind: str, folder: str, params: dict, start: dict, X, pictures
     return "\n".join(parts)
 
 
-LIVE_ONLY = ("<div class=\"cfgmm-live-only\"><b>A live explorer.</b> Its sliders ({values}) fit new images as they "
-             "move, which needs a running kernel: open this notebook in JupyterLab (<code>make lab</code>) to "
-             "move them. Below is its picture at the starting values.</div>")
+LIVE_ONLY = ("<div class=\"cfgmm-live-only\"><b>A live explorer.</b> Its sliders ({values}) redraw from what the "
+             "notebook computed (and may fit new images), which needs a running kernel: open this notebook in "
+             "JupyterLab (<code>make lab</code>) to move them. Below is its picture at the starting values.</div>")
 
 
 def static_notebook(nb, name: str, out: Path, pictures_for) -> tuple[object, list[str]]:
