@@ -1,11 +1,13 @@
 # cfgmm: `make lab` opens the series, `make test` runs every test. Both set up .venv first.
+# `make site`: the series as a static site in _build/site/ (the committed notebooks' outputs; sliders of 01, 02 precomputed).
+# `make slides`: the 50-minute lecture path of 00 as a reveal.js deck in _build/slides/ (open index.html, offline).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: setup lab test notebooks exercises bench bench-scale mutation clean
+.PHONY: setup lab test notebooks exercises site slides bench bench-scale mutation clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "cfgmm needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -39,6 +41,16 @@ notebooks: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/python tools/exercises.py build
 
+# Both read the committed .ipynb files (nothing is executed) and fetch nothing at view time: MathJax from the PyPI
+# package jupyter-server-mathjax, reveal.js from npm (installed once into _build/npm/). tools/site.py says more.
+site: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[site]'
+	$(BIN)/python tools/site.py site
+
+slides: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[site]'
+	$(BIN)/python tools/site.py slides
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_em.py
@@ -71,4 +83,4 @@ mutation: $(STAMP)
 	$(BIN)/mutmut results   # the survivors; `mutmut show NAME` prints one as a diff
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis artifacts notebooks/output mutants
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis artifacts notebooks/output mutants _build

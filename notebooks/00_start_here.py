@@ -13,7 +13,7 @@
 COURSE_FILES = ["toy_data", "test_incomplete", "test_complete", "test_solutions",
                 "netflix_incomplete", "netflix_complete"]
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Collaborative filtering via Gaussian mixtures
 #
 # This series walks through the MITx 6.86x project *Collaborative Filtering via Gaussian
@@ -92,7 +92,7 @@ data_banner(STANDIN, COURSE_FILES)
 # notebook says so, and the checkpoints then print our numbers without comparing them to the
 # handout's (which belong to the course data).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The sliders
 #
 # Notebooks 01 and 02 end with interactive figures (read without a running kernel, on GitHub

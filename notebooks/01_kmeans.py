@@ -16,7 +16,7 @@ SEEDS = range(5)         # ... best of seeds 0-4 for each K
 SLIDER_K_MAX = 6         # the sliders at the end go from K = 1 to this
 OUTPUT = "output"        # where the best plot per K is saved (PNG)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · K-means, the course's way
 #
 # We start with 250 points in the plane and ask: can we split them into $K$ groups? K-means is
@@ -49,10 +49,10 @@ data_banner(STANDIN, [DATA])
 n, d = X.shape
 print(f"X: {n} points in {d} dimensions")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # A first look. Where would you draw the groups?
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = Figure(figsize=(5, 4))
 ax = fig.add_subplot()
 ax.scatter(X[:, 0], X[:, 1], s=8, color="0.3")
@@ -117,21 +117,21 @@ same = np.array_equal(assign_loop(X, mixture.mu), kmeans.estep(X, mixture))
 print("the loop and kmeans.estep assign every point alike:", same)
 assert same
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # `kmeans.run` repeats the two steps until the cost settles:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 mixture, post, cost = kmeans.run(X, *init(X, K=3, seed=0))
 print(f"K = 3, seed 0: cost {cost:.4f}, weights {mixture.p.round(3)}")
 plot(X, mixture, post, f"K-means, K = 3, seed 0: cost {cost:.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The handout's question: best cost per K
 #
 # K-means only finds a *local* minimum of the cost, and which one depends on the start. So for
 # each $K$ we run it from seeds 0-4 and keep the seed with the lowest cost.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 kmeans_sweep = sweep(X, K_VALUES, SEEDS, method="kmeans")
 kmeans_sweep
 
@@ -150,11 +150,11 @@ for K in [K for K in REFERENCE_COST if K in K_VALUES]:
                standin=STANDIN)
     checkpoint("  its seed", REFERENCE_SEED[K], best.seed, source="reference", standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The best plot for each K, saved to `output/` as the handout asks (the saved files use the
 # course's fixed axes, -20 to 20, as its `plot` draws them; here each panel fits the data):
 
-# %%
+# %% slideshow={"slide_type": "-"}
 Path(OUTPUT).mkdir(exist_ok=True)
 cols = 2
 grid = Figure(figsize=(6.5 * cols, 5.3 * -(-len(K_VALUES) // cols)), layout="constrained")
@@ -165,7 +165,7 @@ for i, K in enumerate(K_VALUES):
     plot(X, best.mixture, best.post, title, ax=grid.add_subplot(-(-len(K_VALUES) // cols), cols, i + 1))
 grid
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # What to see:
 #
 # - The circles are not the groups: K-means splits the plane by nearest mean (straight borders

@@ -55,7 +55,7 @@ X, STANDIN = load_or_standin(DATA)
 data_banner(STANDIN, [DATA])
 n, d = X.shape
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The E-step: who owns each point?
 #
 # Given the current mixture, the posterior probability that point $u$ came from component $j$ is
@@ -84,7 +84,7 @@ n, d = X.shape
 # posteriors. The cell takes each user's log-likelihood from `em.estep` on that user's row alone
 # (notebook 04 writes this E-step; the library's is used here so as not to give it away).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # NBVAL_CHECK_OUTPUT
 f_toy = naive_em.log_joint(X, init(X, K=3, seed=0)[0])
 print(f"toy data, K = 3: f ranges from {f_toy.min():.1f} to {f_toy.max():.1f}")
@@ -170,7 +170,7 @@ print(f"check 1: every shape right in all {len(lls)} iterations")
 print(f"check 2: the log-likelihood never decreases: {bool(np.all(np.diff(lls) >= 0))}")
 assert np.all(np.diff(lls) >= 0)
 
-# %%
+# %% slideshow={"slide_type": "slide"}
 fig = Figure(figsize=(7, 3.6))
 ax = fig.add_subplot()
 ax.plot(np.arange(1, len(lls) + 1), lls, "o-", color="C0", markersize=4)
@@ -181,7 +181,7 @@ ax.grid(alpha=0.3)
 fig.tight_layout()
 fig
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The first few iterations do almost all the work; the rest creep up until the gain is below
 # $10^{-6}\,|\ell| \approx 0.001$.
 
@@ -208,7 +208,7 @@ for K in [K for K in HANDOUT_LL if K in K_VALUES]:
     checkpoint(f"EM max log-likelihood, K = {K}", HANDOUT_LL[K], best.score, standin=STANDIN)
     checkpoint("  its seed", REFERENCE_SEED[K], best.seed, source="reference", standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## K-means and EM side by side
 #
 # The handout asks us to compare the two solutions for $K = 1, \dots, 4$ and to ask when, how
@@ -219,7 +219,7 @@ for K in [K for K in HANDOUT_LL if K in K_VALUES]:
 # dot in the colour of its most probable component; its size shows how sure the mixture is
 # (full size: certain; small: shared between components). K-means is always certain.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 grid = Figure(figsize=(13, 5.3 * len(K_VALUES)), layout="constrained")
 axes = grid.subplots(len(K_VALUES), 2, squeeze=False)
 for i, K in enumerate(K_VALUES):
@@ -231,7 +231,7 @@ for i, K in enumerate(K_VALUES):
     plot(X, em_mixture, em_post, f"EM, K = {K} (seed {em_.seed})", ax=axes[i, 1], points="certainty", colors=colors)
 grid
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ### The graded question
 #
 # The handout asks, word for word:
@@ -258,7 +258,7 @@ grid
 # - **Sentence 4** asks whether K-means spaces its $K = 4$ centres evenly: the distance from each
 #   centre to its nearest other centre, for both methods.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # NBVAL_CHECK_OUTPUT
 def nearest_centre(mixture):
     gaps = np.linalg.norm(mixture.mu[:, None] - mixture.mu[None], axis=-1)
@@ -308,7 +308,7 @@ EXPECTED = {1: True, 2: True, 3: False, 4: True}  # the verdicts the facts above
 for k, ours in verdicts.items():
     checkpoint(f"sentence {k} true? ({RULES[k]})", EXPECTED[k], ours, source="expected", standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # So sentences 1, 2 and 4 are true and 3 is false:
 #
 # 1. With one component there is nothing to assign: both methods put the mean at the average

@@ -90,7 +90,7 @@ checkpoint("Best BIC, as the handout prints it (without its sign)", "1169.258934
            standin=STANDIN)
 print(f"Best BIC with its sign: {best_bic:.8f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # > **A slip in the handout: the sign of the best BIC.** The handout prints
 # > `Best BIC = 1169.25893474`, a positive number. In the handout's own convention,
 # > $\text{BIC} = \ell - \tfrac P2 \log n$ with $\ell < 0$, every BIC here is negative, and the best
@@ -101,14 +101,14 @@ print(f"Best BIC with its sign: {best_bic:.8f}")
 # > one, $-1169.2589\ldots$. What matters for choosing $K$ is that the *same* convention is used
 # > for every $K$.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What the penalty does
 #
 # The log-likelihood climbs steeply up to $K = 3$ and then flattens; the penalty grows by the
 # same step for every component. Where the climb no longer pays for the step, the BIC turns
 # down.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def bic_figure(result, title):
     Ks = result.K_values
     ll = [result.best(K).score for K in Ks]
@@ -145,7 +145,7 @@ bic_figure(wide, f"K = {K_FURTHER[0]}..{K_FURTHER[-1]}")
 print(wide.to_text(decimals=2))
 print("best K by BIC over K =", K_FURTHER, "->", wide.best_K_by_bic())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## The handout's question: does the criterion select the correct number of clusters?
 #
 # Look back at the toy data (notebook 01's first figure): a round cloud on the right and, on the

@@ -56,7 +56,7 @@ X, X_gold = loaded["netflix_incomplete"][0], loaded["netflix_complete"][0]
 observed = X != 0
 print(f"Netflix: {X.shape[0]} users x {X.shape[1]} movies; {observed.mean():.1%} of the ratings observed")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Why the missing ratings drop out
 #
 # For user $u$ let $C_u$ be the set of movies they rated and $H_u$ the rest. Given the type $j$,
@@ -443,7 +443,7 @@ checkpoint("test case: log-likelihood after the second E-step", "-103.43699945",
 checkpoint("test case: log-likelihood after run", "-84.98451993042474", ll_final, rel=1e-12, source="course file",
            standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## One run, two answers: the handout's loop and `em.run`
 #
 # The handout prints `RMSE= 0.31517185088634886` for this test case, but `test_solutions.txt`
@@ -593,7 +593,7 @@ X_pred_handout = em.fill_matrix(X, best_history[-1].estep_mixture)
 checkpoint("Netflix, the handout's loop: RMSE", "0.48047111268956827", rmse(X_pred_handout, X_gold), rel=1e-12,
            standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What does 0.48 measure?
 #
 # Less than it seems. Three things to notice.
@@ -607,7 +607,7 @@ checkpoint("Netflix, the handout's loop: RMSE", "0.48047111268956827", rmse(X_pr
 # and a prediction of 3 or 4 stars against a 0 is a large error. The cell below measures their
 # share of the squared error.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # NBVAL_CHECK_OUTPUT
 filled = ~observed & (X_gold != 0)  # missing in the input, given a rating in the "complete" file
 checkpoint("share of entries that are copied observations (%)", 77.2, 100 * observed.mean(), decimals=1,
@@ -624,7 +624,7 @@ print(f"RMSE over the missing entries {rmse_missing:.4f} x sqrt(share missing {(
       f"{rmse_missing * np.sqrt((~observed).mean()):.4f} = the RMSE over all entries {rmse(X_pred, X_gold):.4f}")
 print(f"RMSE over the missing entries that have a rating: {float(np.sqrt(squared[filled].mean())):.4f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # **2. Scored against this file, the mixture loses to simple baselines.** Restricted to the
 # missing entries that the "complete" file gives a rating, the RMSE is twice as large, and
 # predicting each user's own average rating does much better. With $K = 1$ the mixture is exactly
@@ -632,7 +632,7 @@ print(f"RMSE over the missing entries that have a rating: {float(np.sqrt(squared
 # ratings held out from the observed ones, notebook 05 finds the opposite order (its figures are
 # printed after point 3).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # NBVAL_CHECK_OUTPUT
 baselines = {
     "mixture, K = 12 (the handout's)": X_pred,
@@ -654,7 +654,7 @@ if baselines["mixture, K = 1"] is not None:
                        rtol=1e-12)
     checkpoint("K = 1 predicts exactly each movie's mean rating", True, same, source="reference", standin=STANDIN)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = Figure(figsize=(8, 3.5))
 ax = fig.add_subplot()
 names = list(missing_rmse)
@@ -670,14 +670,14 @@ ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
 fig.tight_layout()
 fig
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # **3. The "complete" file is not a trustworthy ground truth.** If its filled-in ratings were
 # real ratings hidden at random, they would look like the observed ones. They do not: one-star
 # ratings are ten times rarer, five stars half as common, and the mean is lower. Ratings bunched
 # in the middle favour a prediction that stays near each user's average, so point 2's order says
 # more about how the file was completed (which we do not know) than about the models.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 # NBVAL_CHECK_OUTPUT
 shares_observed = rating_shares(X[observed])
 shares_filled = rating_shares(X_gold[filled])
@@ -693,7 +693,7 @@ checkpoint("5 stars among observed entries (%)", 19.9, 100 * shares_observed[5],
 checkpoint("mean of filled entries", 3.42, float(X_gold[filled].mean()), decimals=2, source="reference", standin=STANDIN)
 checkpoint("mean of observed entries", 3.56, float(X[observed].mean()), decimals=2, source="reference", standin=STANDIN)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 fig = Figure(figsize=(8, 3.5))
 ax = fig.add_subplot()
 levels = np.arange(1, 6)

@@ -64,7 +64,7 @@ print(f"{len(ratings):,} ratings hidden out of {(X != 0).sum():,} observed; "
       f"the same seed hides the same ones: {np.array_equal(rows, again[1]) and np.array_equal(cols, again[2])}; "
       f"X untouched: {(X[rows, cols] == ratings).all()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Every model on the same test
 #
 # `evaluate` fits them all: three averages; the **bias baseline**
@@ -73,7 +73,7 @@ print(f"{len(ratings):,} ratings hidden out of {(X != 0).sum():,} observed; "
 # residuals of the bias baseline; **matrix factorisation**; and the **network**. This is what
 # `python -m cfgmm_lib.evaluation --fraction 0.1 --seed 0` prints. (About a minute.)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 result = evaluate(X, FRACTION, SPLIT_SEED, seeds=SEEDS, grid=GRID, keep_models=True)
 models = result["models"]
 print(format_table(result))
@@ -99,7 +99,7 @@ checkpoint("target: bias-aware mixture <= 0.82", True, result["rmse"]["bias_awar
 checkpoint("target: best model <= 0.77", True, min(result["rmse"].values()) <= 0.77, source="target",
            standin=STANDIN)
 
-# %%
+# %% slideshow={"slide_type": "slide"}
 names = sorted(result["rmse"], key=result["rmse"].get, reverse=True)
 READABLE = {"global_mean": "global mean", "user_mean": "each user's mean", "movie_mean": "each movie's mean",
             "bias_baseline": "bias baseline (mean + user + movie)", "course_mixture": "the course's mixture",
@@ -181,7 +181,7 @@ checkpoint(f"every seed of K = {K_chosen} has a component carried by one or two 
 # instead of four. So the choice of $K$ made on validation did not carry over to the refit, and
 # the mixture's place beside the bias baseline is within what one `init` changes.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Inside the handout's K = 12 mixture
 #
 # Why is the course's mixture weak? Here is the handout's best run (all observed ratings,
@@ -189,13 +189,13 @@ checkpoint(f"every seed of K = {K_chosen} has a component carried by one or two 
 # users *effectively* carry it ($(\sum_u \text{post}_{uj})^2 / \sum_u \text{post}_{uj}^2$), its
 # variance, and how many of its means were never updated from `init`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 initial, post0 = init(X, 12, seed=1)
 handout_mixture, _, _ = em.run(X, initial, post0)
 health = component_health(X, handout_mixture, initial)
 print(format_health(health))
 
-# %%
+# %% slideshow={"slide_type": "slide"}
 # NBVAL_CHECK_OUTPUT
 summary = health_summary(health)
 X_pred = em.fill_matrix(X, handout_mixture)
@@ -207,7 +207,7 @@ checkpoint("healthy components", 5, summary["healthy"], source="expected", stand
 checkpoint("means never updated, all still 0", 2199, summary["untouched_zero_means"], source="expected", standin=STANDIN)
 checkpoint("missing entries predicted below half a star", 2289, near_zero, source="expected", standin=STANDIN)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Seven of the twelve components each hold on to the one (or two) users whose rows `init` chose
 # as their starting means. A component sitting exactly on a user's ratings, with the variance
 # at the floor, explains that user far better than any shared taste can, so EM never lets go.

@@ -63,7 +63,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
 
 def test_makefile_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "notebooks", "bench", "mutation"):
+    for target in ("lab", "test", "notebooks", "site", "slides", "bench", "mutation"):
         assert re.search(rf"^{target}:", makefile, re.M), target
 
 
