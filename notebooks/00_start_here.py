@@ -61,11 +61,15 @@ COURSE_FILES = ["toy_data", "test_incomplete", "test_complete", "test_solutions"
 # ## 1. The data
 #
 # The project uses the six files of the course archive `netflix.tar.gz`. They are not part of
-# this repository. Install them once from the archive you downloaded from the course:
+# this repository. Install them once from the archive you downloaded from the course, in a
+# cell of this notebook:
 #
-# ```bash
-# .venv/bin/python -m cfgmm_lib.data install ~/Downloads/netflix.tar.gz
 # ```
+# %run -m cfgmm_lib.data install ~/Downloads/netflix.tar.gz
+# ```
+#
+# or in JupyterLab's terminal (File > New > Terminal; `make lab` makes the project's environment
+# active there): `python -m cfgmm_lib.data install ~/Downloads/netflix.tar.gz`.
 #
 # The installer takes only the six known files, checks each against its SHA-256 sum and never
 # overwrites a different file silently. (You can also point the environment variable

@@ -130,9 +130,12 @@ def test_prepare_never_overwrites_a_learners_copy(tmp_path):
     original = {"cells": [], "metadata": {"jupytext": {"formats": "ipynb,py:percent"}}, "nbformat": 4,
                 "nbformat_minor": 5}
     (root / "notebooks" / "01_kmeans.ipynb").write_text(json.dumps(original))
+    (root / "notebooks" / "exercises").mkdir()
+    (root / "notebooks" / "exercises" / "01_kmeans_exercise.ipynb").write_text(json.dumps(original))
     made = labtool.prepare(root, prefix=tmp_path / "env")
     copy = root / "workspace" / "01_kmeans.ipynb"
-    assert made == [copy] and "jupytext" not in json.loads(copy.read_text())["metadata"]
+    assert made == [copy, root / "workspace" / "exercises" / "01_kmeans_exercise.ipynb"]
+    assert "jupytext" not in json.loads(copy.read_text())["metadata"]
     copy.write_text("the learner's work")
     assert labtool.prepare(root, prefix=tmp_path / "env") == [] and copy.read_text() == "the learner's work"
     overrides = json.loads((tmp_path / "env" / "share" / "jupyter" / "lab" / "settings" / "overrides.json").read_text())

@@ -5,7 +5,7 @@
 What it does, and why:
 
 * **The learner's copies.** ``workspace/`` (ignored by git) gets a copy of every notebook of
-  ``notebooks/``, executed, with its pictures, the first time (a copy that exists is never
+  ``notebooks/``, executed, with its pictures, and of the exercises (``workspace/exercises/``), the first time (a copy that exists is never
   overwritten: it holds the learner's work; delete it to start that notebook afresh). JupyterLab
   opens ``workspace/00_start_here.ipynb``. Running and saving a copy changes nothing git tracks.
 * **The originals cannot be saved from JupyterLab.** ``notebooks/`` holds the series as committed
@@ -59,9 +59,11 @@ def prepare(root: Path = ROOT, prefix: Path | None = None) -> list[Path]:
     workspace.mkdir(exist_ok=True)
     # the copies are plain notebooks, not jupytext pairs: no .py appears beside them
     (workspace / "jupytext.toml").write_text('# the learner\'s copies are plain notebooks\nformats = "ipynb"\n')
-    for original in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        copy = workspace / original.name
+    originals = [*(root / "notebooks").glob("[0-9][0-9]_*.ipynb"), *(root / "notebooks").glob("exercises/*.ipynb")]
+    for original in sorted(originals):
+        copy = workspace / original.relative_to(root / "notebooks")
         if not copy.exists():
+            copy.parent.mkdir(exist_ok=True)
             notebook = json.loads(original.read_text())
             notebook.get("metadata", {}).pop("jupytext", None)
             copy.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")

@@ -59,8 +59,10 @@ COURSE_FILES = {
 
 HOW_TO_INSTALL = (
     "Get the course archive netflix.tar.gz (MITx 6.86x, project 'Collaborative Filtering via "
-    "Gaussian Mixtures', download link in the project's handout) and run\n"
+    "Gaussian Mixtures', download link in the project's handout) and run, in JupyterLab's terminal\n"
     "    python -m cfgmm_lib.data install path/to/netflix.tar.gz\n"
+    "or in a notebook cell\n"
+    "    %run -m cfgmm_lib.data install path/to/netflix.tar.gz\n"
     f"(or a folder holding the files), or set {ENV_DIR} to a folder that holds them. "
     "See data/README.md."
 )
