@@ -12,6 +12,7 @@ Introduced in ``notebooks/01_kmeans.py`` (``kmeans_explorer``) and
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 from typing import TYPE_CHECKING, Callable
@@ -226,7 +227,6 @@ class Explorer:
         self.redraws = 0
         self.seconds = 0.0
         self._hold = False
-        self._still_handle = None
         for slider in sliders.values():
             slider.observe(self.redraw, names="value")
         self.widget = widgets.VBox([widgets.HBox(list(sliders.values())), self.label, self.image])
@@ -247,29 +247,32 @@ class Explorer:
         self.label.value = self.caption(**values) if self.caption else ""
         self.redraws += 1
         self.seconds = time.perf_counter() - t0
-        if change is not None and self._still_handle is not None:  # the live picture takes over
-            self._still_handle.update({"text/plain": ""}, raw=True)
-            self._still_handle = None
 
     def still(self) -> bytes:
         """PNG bytes of the picture the sliders show now."""
         return self.image.value
 
-    def _ipython_display_(self):
-        """Show the live sliders, then a still picture of their starting values beneath them.
+    def mimebundle(self) -> dict:
+        """What the notebook stores for the explorer: one output holding the live widget and its still picture.
 
-        The still picture is a separate output, so that a notebook read without a
-        kernel (GitHub, nbviewer, a projector) shows the figure instead of the
-        widget's text. It is cleared as soon as a slider moves, when the live
-        picture above has taken over.
+        The bundle has three representations of the same thing, and each viewer shows exactly one of them:
+        JupyterLab with a running kernel shows the widget (``application/vnd.jupyter.widget-view+json``,
+        the richest), whose own picture is redrawn in place as a slider moves; a viewer without a widget
+        manager or without the widget's state (GitHub, nbviewer, nbconvert, JupyterLab opening an untrusted
+        notebook) shows ``image/png``, a still picture of the sliders' values when it was drawn; a
+        terminal shows ``text/plain``. Nothing is ever shown twice and nothing vanishes when a slider moves.
         """
-        from IPython.display import Image, display
-
         values = ", ".join(f"{k} = {v}" for k, v in self.values().items())
         bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["image/png"] = base64.b64encode(self.still()).decode("ascii")
         bundle["text/plain"] = f"[sliders: {values}; run the notebook to move them]"
-        display(bundle, raw=True)
-        self._still_handle = display(Image(data=self.still(), format="png"), display_id=True)
+        return bundle
+
+    def _ipython_display_(self):
+        """Show :meth:`mimebundle` as one output."""
+        from IPython.display import display
+
+        display(self.mimebundle(), raw=True)
 
 
 def _slider(description: str, lo: int, hi: int, value: int):

@@ -108,27 +108,46 @@ def test_explorer_displays_its_widget():
     assert ex.image in ex.widget.children
 
 
-def test_explorer_shows_a_still_picture_until_a_slider_moves(monkeypatch):
+def test_explorer_is_one_output_the_widget_with_its_still_picture_as_fallback(monkeypatch):
+    """One display, one output: the widget for JupyterLab, the PNG for a viewer without widgets (GitHub,
+    nbconvert, an untrusted notebook), in the same bundle. No second output to clear when a slider moves."""
+    import base64
+
     import IPython.display
 
     shown = []
 
-    class Handle:
-        def update(self, obj, raw=False):
-            shown.append(("update", obj))
-
-    def fake_display(obj, raw=False, display_id=None):
-        shown.append(("display", obj))
-        return Handle() if display_id else None
+    def fake_display(*objs, raw=False, display_id=None, **kwargs):
+        shown.append((objs, raw, display_id))
 
     monkeypatch.setattr(IPython.display, "display", fake_display)
     ex = widgets.kmeans_explorer(X, K=3, seed=0)
     ex._ipython_display_()
-    (_, bundle), (_, still) = shown
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert len(shown) == 1, "exactly one output"
+    (bundle,), raw, display_id = shown[0]
+    assert raw and display_id is None
+    assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
     assert bundle["text/plain"] == "[sliders: K = 3, seed = 0; run the notebook to move them]"
-    assert still.data == ex.image.value and still.data[:4] == b"\x89PNG"
+    png = base64.b64decode(bundle["image/png"])
+    assert png == ex.image.value and png[:4] == b"\x89PNG"
     ex.sliders["K"].value = 4
-    assert shown[-1] == ("update", {"text/plain": ""}), "moving a slider clears the still picture"
-    ex.sliders["K"].value = 5
-    assert sum(kind == "update" for kind, _ in shown) == 1
+    assert len(shown) == 1, "moving a slider redraws the widget's own picture, and displays nothing more"
+
+
+def test_nbconvert_shows_the_still_picture_and_jupyterlab_the_widget():
+    """nbconvert (as GitHub and nbviewer) skips a widget view whose state was not stored (tools/notebooks.py
+    stores none) and shows the explorer's output as its PNG, once. (That a live JupyterLab shows the widget
+    alone is checked in tests/test_browser.py.)"""
+    import nbformat
+    from nbconvert.exporters.html import HTMLExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    ex = widgets.kmeans_explorer(X, K=3, seed=0)
+    output = nbformat.v4.new_output("display_data", data=ex.mimebundle())
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("explorer", outputs=[output])])
+    pick = WidgetsDataTypeFilter(notebook_metadata={"": nb.metadata}, config=HTMLExporter().default_config)
+    assert pick(output["data"]) == ["image/png"]
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("<img ") == 1 and f'src="data:image/png;base64,{output["data"]["image/png"][:80]}' in html
+    assert "application/vnd.jupyter.widget-view+json" not in html
