@@ -44,7 +44,7 @@ from cfgmm_lib.data import load_or_standin
 from cfgmm_lib.sweep import sweep
 from cfgmm_lib.widgets import FitCache, kmeans_explorer
 
-X, STANDIN = load_or_standin(DATA)
+X, STANDIN = load_or_standin(DATA, warn=False)  # the banner below says so
 data_banner(STANDIN, [DATA])
 n, d = X.shape
 print(f"X: {n} points in {d} dimensions")
