@@ -13,7 +13,9 @@ from html import escape
 import numpy as np
 
 from .core.validation import check_scalar
+from .data.registry import ENV_FORCE_STANDIN, CourseDataMissing, DataFileError, find
 from .data.solutions import Printed, parse_printed
+from .data.standins import forced_standins
 
 __all__ = ["agrees_to_printed", "checkpoint", "check_printed", "CheckpointError", "data_banner"]
 
@@ -188,6 +190,10 @@ def check_printed(label: str, printed: str, ours, *, source: str = "handout", st
 def data_banner(standin: bool, names=()) -> None:
     """Show which data a notebook runs on: a visible warning when it is the synthetic stand-ins.
 
+    The one message about the data in a notebook (its ``load_or_standin`` calls pass ``warn=False``). It
+    says why the stand-ins are used: ``CFGMM_FORCE_STANDIN=1`` (whether or not the course files are
+    installed, as notebook 00's list shows them), or which of ``names`` are not installed.
+
     Parameters
     ----------
     standin : bool
@@ -197,15 +203,32 @@ def data_banner(standin: bool, names=()) -> None:
     """
     from IPython.display import HTML, display
 
-    names = ", ".join(names)
+    names = list(names)
+    listed = ", ".join(names)
     if standin:
+        box = ('<div style="border: 3px solid #d9534f; background: #fdf0f0; padding: 0.6em 1em; '
+               'font-size: 1.1em"><b>&#9888; Synthetic stand-in data.</b> ')
+        same = ("Every step works, but the numbers will not match the handout and the checkpoints only print "
+                "ours.")
+        if forced_standins():
+            display(HTML(
+                f"{box}<code>{ENV_FORCE_STANDIN}=1</code> is set, so this notebook runs on planted-mixture "
+                f"stand-ins of the same shapes as the course files ({escape(listed)}), whether they are installed "
+                f"or not. {same} Unset <code>{ENV_FORCE_STANDIN}</code> to use the course files.</div>"))
+            return
+        missing = []
+        for name in names:
+            try:
+                find(name)
+            except (CourseDataMissing, DataFileError):
+                missing.append(name)
+        which = (f"The course files ({escape(listed)}) are not installed" if len(missing) in (0, len(names))
+                 else f"Of the course files ({escape(listed)}), {escape(', '.join(missing))} "
+                      f"{'is' if len(missing) == 1 else 'are'} not installed")
         display(HTML(
-            '<div style="border: 3px solid #d9534f; background: #fdf0f0; padding: 0.6em 1em; '
-            'font-size: 1.1em"><b>&#9888; Synthetic stand-in data.</b> The course files '
-            f"({escape(names)}) are not installed, so this notebook runs on planted-mixture stand-ins of "
-            "the same shapes. Every step works, but the numbers will not match the handout and the "
-            "checkpoints only print ours. To install the course files, see <code>data/README.md</code> "
+            f"{box}{which}, so this notebook runs on planted-mixture stand-ins of the same shapes. {same} To "
+            "install the course files, see <code>data/README.md</code> "
             "(<code>python -m cfgmm_lib.data install netflix.tar.gz</code>).</div>"
         ))
     else:
-        display(HTML(f"<div style='color: #3c763d'>&#10004; Course data: {escape(names)} (SHA-256 verified).</div>"))
+        display(HTML(f"<div style='color: #3c763d'>&#10004; Course data: {escape(listed)} (SHA-256 verified).</div>"))

@@ -44,7 +44,7 @@ from cfgmm_lib.data import load_or_standin
 from cfgmm_lib.sweep import sweep
 from cfgmm_lib.widgets import FitCache, kmeans_explorer
 
-X, STANDIN = load_or_standin(DATA)
+X, STANDIN = load_or_standin(DATA, warn=False)  # the banner below says so
 data_banner(STANDIN, [DATA])
 n, d = X.shape
 print(f"X: {n} points in {d} dimensions")
@@ -196,7 +196,7 @@ if not STANDIN:
 # Drag the sliders (or click one and use the arrow keys). Each change reruns K-means from
 # `init(X, K, seed)` (once; it is cached) and redraws the diagram, zoomed on the data. Try
 # K = 3 with seeds 0-4: the groups move, and so does the cost in the title. (Read without a
-# running kernel, the notebook shows a still picture of the starting values under the sliders.)
+# running kernel, the notebook shows a still picture of the starting values in place of the sliders.)
 
 # %% tags=["nbval-ignore-output"]
 explorer = kmeans_explorer(X, K_max=SLIDER_K_MAX, seeds=SEEDS, cache=FitCache(X))

@@ -51,7 +51,7 @@ from cfgmm_lib.reference import naive_estep_loop
 from cfgmm_lib.sweep import sweep
 from cfgmm_lib.widgets import FitCache, compare_explorer, em_steps_explorer
 
-X, STANDIN = load_or_standin(DATA)
+X, STANDIN = load_or_standin(DATA, warn=False)  # the banner below says so
 data_banner(STANDIN, [DATA])
 n, d = X.shape
 

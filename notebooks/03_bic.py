@@ -45,7 +45,7 @@ from cfgmm_lib.common import n_parameters
 from cfgmm_lib.data import load_or_standin
 from cfgmm_lib.sweep import sweep
 
-X, STANDIN = load_or_standin(DATA)
+X, STANDIN = load_or_standin(DATA, warn=False)  # the banner below says so
 data_banner(STANDIN, [DATA])
 n, d = X.shape
 

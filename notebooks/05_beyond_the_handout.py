@@ -44,7 +44,7 @@ from cfgmm_lib.diagnostics import component_health, format_health, health_summar
 from cfgmm_lib.evaluation import evaluate, fit_mixture, format_table, heldout_log_likelihood, holdout_split
 from cfgmm_lib.factorization import EmbeddingNet, observed_triplets
 
-X, STANDIN = load_or_standin("netflix_incomplete")
+X, STANDIN = load_or_standin("netflix_incomplete", warn=False)  # the banner below says so
 data_banner(STANDIN, ["netflix_incomplete"])
 
 # %% [markdown]

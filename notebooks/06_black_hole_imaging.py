@@ -522,8 +522,8 @@ fg.gallery_figure(truths_all[first], {k: recons[k][first] for k in
 # ## 6 · Explore
 #
 # Each slider redraws from cached results: an observation's solver, a prior's fit and an HQS
-# run are computed once per setting. Without a running kernel, a still picture of each slider's
-# starting values stands beneath it.
+# run are computed once per setting. Without a running kernel, a still picture of each explorer's
+# starting values stands in its place.
 #
 # **The array.** Hours of observation (how many (u, v) points) and which stations take part
 # (ctrl- or shift-click to choose several). Each new array gets its own weights, chosen on the

@@ -306,6 +306,15 @@ def _move(widget, label: str, how: str, by: int = 1) -> None:
         page.mouse.up()
 
 
+def _one_picture_per_explorer(page) -> None:
+    """Each cell showing an explorer shows one picture, the live one: the still copy stored in the same
+    output (for viewers without widgets) is not drawn beside it."""
+    cells = page.locator(PANEL).locator(".jp-CodeCell").filter(has=page.locator(".widget-vbox img"))
+    assert cells.count() >= 1
+    counts = [cells.nth(i).locator(".jp-OutputArea-output img").count() for i in range(cells.count())]
+    assert counts == [1] * len(counts), f"pictures in each explorer's cell after Run All: {counts}"
+
+
 def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = False, by: int = 1,
                 seconds: float = 20.0) -> None:
     slider = _slider(widget, label)
@@ -316,6 +325,7 @@ def _check_move(page, widget, label: str, how: str, shot: str, caption: bool = F
     assert _readout(slider) != readout, f"the {label} readout did not change"
     assert int(_readout(slider)) == int(readout) + by
     assert widget.locator("img").count() == 1, "exactly one figure remains in the output"
+    _one_picture_per_explorer(page)
     assert after != picture
     if caption:  # the caption is a message of its own, after the picture's: give it time to arrive
         from playwright.sync_api import expect
@@ -357,6 +367,9 @@ def _check_imaging_notebook(page, lab, name):
     _check_run(page, lab, name)
     panel = page.locator(PANEL)
     explorers = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator("img"))
+    for i in range(explorers.count()):
+        explorers.nth(i).locator("img").first.wait_for(state="visible")
+    _one_picture_per_explorer(page)
 
     def explorer(label):
         found = explorers.filter(has=page.locator(".widget-label", has_text=re.compile(f"^{label}$")))
@@ -423,11 +436,13 @@ def _check_m87_notebook(page, lab, name):
     widget.scroll_into_view_if_needed()
     widget.locator("img").wait_for(state="visible")
     caption = widget.locator(".widget-html")
-    figures = cell.locator(".jp-OutputArea-output img")  # the live picture and, until a move, the still one
+    figures = cell.locator(".jp-OutputArea-output img")  # the live picture only: its still copy is not shown
 
-    def one_figure_left(what):  # the still picture's removal is a message of its own, after the picture's
+    def one_figure_left(what):
         expect(figures, f"after {what}: not exactly one figure in the output").to_have_count(1, timeout=10_000)
         assert widget.locator("img").count() == 1
+
+    one_figure_left("Run All")
 
     # day, band: a SelectionSlider, with a noUi handle like the IntSliders' (its readout is the option's label)
     file = _slider(widget, "day, band")
@@ -500,6 +515,9 @@ def _check_notebook(page, lab, name):
     panel = page.locator(PANEL)
     widgets = panel.locator(".jp-OutputArea-output .widget-vbox").filter(has=page.locator(".widget-slider"))
     assert widgets.count() >= 1
+    for i in range(widgets.count()):
+        widgets.nth(i).locator("img").wait_for(state="visible")
+    _one_picture_per_explorer(page)
     for i in range(widgets.count()):
         widget = widgets.nth(i)
         widget.scroll_into_view_if_needed()

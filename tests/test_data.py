@@ -226,6 +226,62 @@ def test_required_but_missing_data_fails_each_notebook_cell_saying_why(tmp_path,
     assert "CFGMM_REQUIRE_COURSE_DATA=1 but the course data is missing" in text and "toy_data.txt not found" in text
 
 
+def test_load_or_standin_without_its_warning_gives_the_same_standin(empty_env):
+    """``warn=False``: the notebooks' banner says it once; the stand-in is the same."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, standin = data.load_or_standin("toy_data", warn=False)
+    assert standin
+    np.testing.assert_array_equal(X, data.synthetic("toy_data"))
+
+
+def _banner(monkeypatch, standin, names):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj.data))
+    from cfgmm_lib.checkpoints import data_banner
+
+    data_banner(standin, names)
+    assert len(shown) == 1
+    return shown[0]
+
+
+def test_banner_says_the_files_are_not_installed_when_they_are_not(empty_env, monkeypatch):
+    monkeypatch.delenv(data.ENV_FORCE_STANDIN, raising=False)
+    html = _banner(monkeypatch, True, ["toy_data", "netflix_incomplete"])
+    assert "Synthetic stand-in data" in html
+    assert "The course files (toy_data, netflix_incomplete) are not installed" in html
+    assert "CFGMM_FORCE_STANDIN" not in html
+
+
+def test_banner_names_the_missing_files_when_some_are_installed(tmp_path, monkeypatch):
+    import shutil
+
+    try:
+        toy = data.find("toy_data")
+    except data.CourseDataMissing:
+        pytest.skip("needs the course's toy_data.txt")
+    shutil.copy(toy, tmp_path / "toy_data.txt")  # toy_data installed, netflix_incomplete not
+    monkeypatch.setenv(data.ENV_DIR, str(tmp_path))
+    monkeypatch.setattr(data.registry, "PROJECT_DATA", tmp_path / "no-project-data")
+    monkeypatch.delenv(data.ENV_FORCE_STANDIN, raising=False)
+    html = _banner(monkeypatch, True, ["toy_data", "netflix_incomplete"])
+    assert "Of the course files (toy_data, netflix_incomplete), netflix_incomplete is not installed" in html
+
+
+def test_banner_under_forced_standins_does_not_say_the_files_are_missing(monkeypatch):
+    """``CFGMM_FORCE_STANDIN=1``: notebook 00 lists the files as installed, and the banner gives the switch as
+    the reason, not missing files."""
+    monkeypatch.setenv(data.ENV_FORCE_STANDIN, "1")
+    monkeypatch.delenv(data.ENV_REQUIRE, raising=False)
+    html = _banner(monkeypatch, True, ["toy_data"])
+    assert "<code>CFGMM_FORCE_STANDIN=1</code> is set" in html and "whether they are installed or not" in html
+    assert "not installed" not in html
+
+
 def test_forced_standins_without_the_requirement(monkeypatch):
     monkeypatch.setenv(data.ENV_FORCE_STANDIN, "1")
     monkeypatch.delenv(data.ENV_REQUIRE, raising=False)

@@ -113,7 +113,16 @@ def test_notebook_runs_on_the_standins(py, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb, _ = nbtools.execute(py, timeout=300, parameters=QUICK.get(py.stem))  # raises CellExecutionError on any error
     text = _outputs_text(nb)
-    assert "Synthetic stand-in data" in text
+    assert text.count("Synthetic stand-in data") == 1, "one banner"
+    # each message once: no stand-in warning on stderr repeats the banner about the same file
+    banner = next(o for c in nb.cells for o in c.get("outputs", []) if "Synthetic stand-in data" in str(o.get("data")))
+    listed = str(banner["data"]["text/html"]).split("course files (", 1)[1].split(")", 1)[0].split(", ")
+    warned = [line for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
+              for line in o["text"].splitlines() if "synthetic stand-in for" in line]
+    repeated = [w for w in warned if any(f"stand-in for {name}.txt" in w for name in listed)]
+    assert not repeated, f"the banner names these files, and a warning repeats it: {repeated}"
+    # the banner agrees with what the notebook printed: CFGMM_FORCE_STANDIN=1 is the reason, not missing files
+    assert "CFGMM_FORCE_STANDIN=1</code> is set" in text and "not installed" not in text
     if "checkpoint(" in py.read_text():
         assert "applies to the course data only" in text
         assert "| agree" not in text  # nothing is claimed to agree with the handout on stand-ins

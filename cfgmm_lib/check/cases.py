@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import em, kmeans, naive_em
 from ..common import GaussianMixture, init
-from ..data import load_or_standin
+from ..data import ENV_FORCE_STANDIN, forced_standins, load_or_standin
 
 __all__ = ["Case", "cases", "notes"]
 
@@ -72,7 +72,11 @@ def _load(name: str) -> np.ndarray:
 
 
 def notes() -> list[str]:
-    """One line per course file that the cases built so far could not use (a stand-in took its place)."""
+    """One line per course file that the cases built so far could not use (a stand-in took its place), with why:
+    the file is not installed, or ``CFGMM_FORCE_STANDIN=1`` (then the file may well be installed)."""
+    if forced_standins():
+        return [f"{ENV_FORCE_STANDIN}=1: the cases of {name}.txt ran on a synthetic stand-in of the same shape "
+                f"(unset {ENV_FORCE_STANDIN} to use the course file)" for name in sorted(_USED) if _data(name)[1]]
     return [f"{name}.txt is not installed: its cases ran on a synthetic stand-in of the same shape "
             "(install the course data: see data/README.md)" for name in sorted(_USED) if _data(name)[1]]
 

@@ -28,7 +28,8 @@ from .readers import load, read_matrix
 from .registry import (COURSE_FILES, ENV_DIR, ENV_FORCE_STANDIN, ENV_REQUIRE, HOW_TO_INSTALL, PROJECT_DATA,
                        CourseDataMissing, CourseFile, DataFileError, data_dirs, find, sha256_of)
 from .solutions import Printed, parse_printed, parse_solutions
-from .standins import StandinWarning, load_or_standin, require_course_data, synthetic, using_standins
+from .standins import (StandinWarning, forced_standins, load_or_standin, require_course_data, synthetic,
+                       using_standins)
 
 #: ``parse_printed``'s former private name, still importable from here.
 _parse_block = parse_printed
@@ -37,5 +38,5 @@ __all__ = [
     "COURSE_FILES", "CourseDataMissing", "DataFileError", "data_dirs", "find", "load",
     "read_matrix", "parse_solutions", "install", "synthetic", "load_or_standin",
     "using_standins", "status", "StandinWarning", "Printed", "CourseFile", "sha256_of",
-    "require_course_data", "main", "parse_printed",
+    "require_course_data", "main", "parse_printed", "forced_standins",
 ]

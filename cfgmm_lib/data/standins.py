@@ -14,7 +14,7 @@ from . import registry
 from .readers import load
 from .registry import ENV_FORCE_STANDIN, ENV_REQUIRE, CourseDataMissing, canonical, find
 
-__all__ = ["StandinWarning", "synthetic", "load_or_standin", "using_standins", "require_course_data"]
+__all__ = ["StandinWarning", "synthetic", "load_or_standin", "using_standins", "forced_standins", "require_course_data"]
 
 
 class StandinWarning(UserWarning):
@@ -97,6 +97,12 @@ def _forced_standins() -> bool:
     return True
 
 
+def forced_standins() -> bool:
+    """True when ``CFGMM_FORCE_STANDIN=1`` makes ``load_or_standin`` give stand-ins, installed files or not
+    (never with ``CFGMM_REQUIRE_COURSE_DATA=1``, which wins)."""
+    return _forced_standins()
+
+
 def using_standins() -> bool:
     """True when ``load_or_standin`` will give stand-ins (forced, or course files missing).
 
@@ -117,8 +123,16 @@ def using_standins() -> bool:
     return False
 
 
-def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
-    """The course file if installed, else its synthetic stand-in (with a warning).
+def load_or_standin(name: str, warn: bool = True) -> tuple[np.ndarray, bool]:
+    """The course file if installed, else its synthetic stand-in (with a warning, unless ``warn=False``).
+
+    Parameters
+    ----------
+    name : str
+        A course file's name, with or without ``.txt``.
+    warn : bool, default True
+        ``False`` when the caller says so itself: a notebook shows ``checkpoints.data_banner`` right after,
+        and the warning would be the same message a second time (on stderr, a pink box above the banner).
 
     Returns
     -------
@@ -149,6 +163,7 @@ def load_or_standin(name: str) -> tuple[np.ndarray, bool]:
             why = f"course file {cf.name} not found"
     if cf.shape is None:
         return None, True
-    warnings.warn(f"{why}: using a synthetic stand-in for {cf.name}; numbers will not match the handout",
-                  StandinWarning, stacklevel=2)
+    if warn:
+        warnings.warn(f"{why}: using a synthetic stand-in for {cf.name}; numbers will not match the handout",
+                      StandinWarning, stacklevel=2)
     return synthetic(name), True

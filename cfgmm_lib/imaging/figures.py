@@ -1,8 +1,9 @@
 """Figures and sliders of notebook 06 (drawing only: every array comes from the other modules).
 
 Each function returns a matplotlib ``Figure``; the explorers wire ipywidgets to them through
-``cfgmm_lib.widgets.Explorer`` and cache what is slow (an observation's solver, a prior's fit,
-an HQS run), so that moving a slider back and forth only redraws.
+``cfgmm_lib.widgets.Explorer``, which keeps each picture drawn (a setting seen before is shown at once)
+and says under the sliders what a new setting costs while it is computed; the callers cache what is
+slow (an observation's solver and weights, a prior's fit).
 
 Introduced in ``notebooks/06_black_hole_imaging.py``.
 """
@@ -331,7 +332,13 @@ def array_explorer(make_imager: Callable, truth, observe: Callable, reconstruct:
                         labels=False, vmax=None if own else truth.max())
         return fig
 
-    return Explorer(draw, sliders, caption)
+    def working(hours, stations):
+        if len(stations) < 2:
+            return None
+        return (f"computing {hours} h with {len(stations)} stations: its coverage, its weights and its images "
+                "(several seconds for an array not seen yet)")
+
+    return Explorer(draw, sliders, caption, working=working)
 
 
 def hqs_step_explorer(truth, history, gammas, start):
@@ -382,4 +389,8 @@ def prior_explorer(fit_prior: Callable, reconstruct: Callable, truth, K: int, se
         image_panel(ax, np.clip(img, 0, None), f"HQS: nxcorr {nxcorr(img, truth):.3f}", labels=False, vmax=truth.max())
         return fig
 
-    return Explorer(draw, {"K": _int_slider("K", 1, K_max, K), "seed": _int_slider("seed", min(seeds), max(seeds), seed)})
+    def working(K, seed):
+        return f"K = {K}, seed {seed}: fitting its prior by EM and imaging with it (a few seconds for a new fit)"
+
+    return Explorer(draw, {"K": _int_slider("K", 1, K_max, K), "seed": _int_slider("seed", min(seeds), max(seeds), seed)},
+                    working=working)

@@ -128,6 +128,10 @@ def m87_explorer(fits: Callable, files: list, priors: list, weights: list, file:
         ax.xaxis.label.set_size(FONT), ax.yaxis.label.set_size(FONT)
         return fig
 
-    explorer = Explorer(draw, sliders, describe)
+    def working(file, prior, weight):
+        return f"{file}, {prior} prior" + (f", b = {weight:g}" if prior != "none" else "") + \
+            ": imaging (a few seconds for a fit not made yet)"
+
+    explorer = Explorer(draw, sliders, describe, working=working)
     explorer.widget.children[0].layout.flex_flow = "row wrap"  # on a narrow screen the controls wrap, whole
     return explorer
