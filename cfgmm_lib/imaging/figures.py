@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 
 from ..core.validation import check_scalar
-from ..widgets import Explorer, check_K_seed
+from ..explorer import Explorer
+from ..widgets import check_K_seed
 from .scores import nxcorr
 from .synthetic import FOV_UAS
 from .vlbi import SEFD, STATIONS

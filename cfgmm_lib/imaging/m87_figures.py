@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..widgets import Explorer
+from ..explorer import Explorer
 from .eht_data import STATION_NAMES, Observation, station_indices
 from .figures import coverage_panel, image_panel
 from .vlbi import Coverage
