@@ -105,3 +105,18 @@ def test_the_bias_aware_mixture_shifts_by_its_offset(course):
     np.testing.assert_allclose(p.mean, model.predict(rows, cols))
     low, high = predictive_interval(model, rows, cols, 0.9)
     assert ((low < p.mean) & (p.mean < high)).all()
+
+
+def test_coverage_from_pit_is_the_share_inside_the_intervals(small):
+    """coverage reads each rating's PIT value once; it must agree with the intervals' own bounds."""
+    from cfgmm_lib.evaluation import fit_mixture, holdout_split, pit, predictive_interval
+
+    X_train, rows, cols, ratings = holdout_split(small, 0.2, seed=3)
+    model = fit_mixture(X_train, 3, seeds=[0])
+    u = pit(model, rows, cols, ratings)
+    assert u.shape == ratings.shape and (0 <= u).all() and (u <= 1).all()
+    levels = (0.2, 0.5, 0.8, 0.9)
+    got = coverage(model, rows, cols, ratings, levels)
+    for q in levels:
+        low, high = predictive_interval(model, rows, cols, q)
+        assert got[q] == pytest.approx(np.mean((ratings >= low) & (ratings <= high)), abs=1e-12), q

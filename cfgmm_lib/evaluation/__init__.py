@@ -37,12 +37,12 @@ from .metrics import mae_on, rating_shares, rmse_on, score
 from .splits import SPLITS, holdout_split
 from .mixtures import MixtureModel, fit_mixture, heldout_log_likelihood
 from .neighbours import NeighbourModel, fit_neighbours
-from .uncertainty import Predictive, coverage, predictive, predictive_interval
+from .uncertainty import Predictive, coverage, pit, predictive, predictive_interval
 
 __all__ = [
     "rmse_on", "mae_on", "predict_global_mean", "predict_user_mean",
     "predict_movie_mean", "rating_shares", "holdout_split", "score", "BiasModel", "fit_bias",
     "MeanModel", "MixtureModel", "fit_mixture", "heldout_log_likelihood", "evaluate", "MODELS", "OPTIONAL_MODELS",
-    "GRID", "fit_means", "format_table", "main", "Predictive", "predictive", "predictive_interval", "coverage", "SPLITS",
+    "GRID", "fit_means", "format_table", "main", "Predictive", "predictive", "predictive_interval", "coverage", "pit", "SPLITS",
     "Blend", "fit_blend", "format_summary", "NeighbourModel", "fit_neighbours", "MIXTURES", "mean_interval", "evaluate_splits", "summarise",
 ]

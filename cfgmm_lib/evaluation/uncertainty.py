@@ -29,7 +29,7 @@ from scipy.special import ndtr
 from ..core.validation import check_pairs, check_scalar
 from .mixtures import MixtureModel
 
-__all__ = ["Predictive", "predictive", "predictive_interval", "coverage"]
+__all__ = ["Predictive", "predictive", "predictive_interval", "coverage", "pit"]
 
 
 class Predictive(NamedTuple):
@@ -111,6 +111,31 @@ def predictive_interval(model: MixtureModel, rows, cols, level: float = 0.9) -> 
     return _quantiles(w, means, sd, (1 - level) / 2), _quantiles(w, means, sd, (1 + level) / 2)
 
 
+def pit(model: MixtureModel, rows, cols, ratings) -> np.ndarray:
+    """Each rating's place in its own predictive distribution: ``F(rating)``, the probability integral transform.
+
+    A rating lies inside the central interval of level q exactly when ``|F(rating) - 1/2| <= q / 2``,
+    so one evaluation of the predictive distribution function per rating gives the coverage at
+    every level (``coverage``). A calibrated model's values are uniform on [0, 1].
+
+    Parameters
+    ----------
+    model : MixtureModel
+    rows, cols : int arrays of shape (m,)
+    ratings : array of shape (m,)
+
+    Returns
+    -------
+    array of shape (m,), in [0, 1]
+    """
+    rows, cols = _check_entries(model, rows, cols)
+    ratings = np.asarray(ratings, dtype=float)
+    if ratings.shape != rows.shape or not np.isfinite(ratings).all():
+        raise ValueError(f"ratings must be finite, one per entry ({rows.size}), got shape {ratings.shape}")
+    w, means, sd = _components(model, rows, cols)
+    return np.clip(np.sum(w * ndtr((ratings[:, None] - means) / sd), axis=1), 0.0, 1.0)
+
+
 def coverage(model: MixtureModel, rows, cols, ratings, levels=(0.5, 0.9)) -> dict:
     """The share of ``ratings`` inside the central predictive interval at each level (calibration).
 
@@ -125,16 +150,9 @@ def coverage(model: MixtureModel, rows, cols, ratings, levels=(0.5, 0.9)) -> dic
     Returns
     -------
     dict of level to float in [0, 1]
+        From ``pit``: one evaluation per rating, whatever the number of levels.
     """
-    rows, cols = _check_entries(model, rows, cols)
-    ratings = np.asarray(ratings, dtype=float)
-    if ratings.shape != rows.shape or not np.isfinite(ratings).all():
-        raise ValueError(f"ratings must be finite, one per entry ({rows.size}), got shape {ratings.shape}")
     levels = [check_scalar(q, "levels[i]", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
               for q in levels]
-    w, means, sd = _components(model, rows, cols)
-    out = {}
-    for q in levels:
-        low, high = _quantiles(w, means, sd, (1 - q) / 2), _quantiles(w, means, sd, (1 + q) / 2)
-        out[q] = float(np.mean((ratings >= low) & (ratings <= high)))
-    return out
+    distance = np.abs(pit(model, rows, cols, ratings) - 0.5)
+    return {q: float(np.mean(distance <= q / 2)) for q in levels}
