@@ -34,6 +34,9 @@ GRID = None                       # overrides of evaluate's grid, evaluation.GRI
 
 # %%
 # %matplotlib inline
+import json
+from pathlib import Path
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -41,11 +44,17 @@ from cfgmm_lib import bic, em, init
 from cfgmm_lib.checkpoints import checkpoint, data_banner
 from cfgmm_lib.data import load_or_standin
 from cfgmm_lib.diagnostics import component_health, format_health, health_summary
-from cfgmm_lib.evaluation import evaluate, fit_mixture, format_table, heldout_log_likelihood, holdout_split
+from cfgmm_lib.evaluation import (coverage, evaluate, fit_mixture, format_summary, format_table,
+                                  heldout_log_likelihood, holdout_split, predictive, predictive_interval)
+from cfgmm_lib.evaluation import figures as evfig
+from cfgmm_lib.evaluation.cli import verdict
 from cfgmm_lib.factorization import EmbeddingNet, observed_triplets
+
+import cfgmm_lib
 
 X, STANDIN = load_or_standin("netflix_incomplete", warn=False)  # the banner below says so
 data_banner(STANDIN, ["netflix_incomplete"])
+RESULTS = Path(cfgmm_lib.__file__).resolve().parent.parent / "benchmarks" / "results"  # saved measurements
 
 # %% [markdown]
 # ## 1 · The honest protocol
@@ -70,8 +79,10 @@ print(f"{len(ratings):,} ratings hidden out of {(X != 0).sum():,} observed; "
 # `evaluate` fits them all: three averages; the **bias baseline**
 # $\hat r_{ui} = \mu + b_u + b_i$ (a user's and a movie's offsets from the global mean, shrunk
 # towards 0 by a ridge penalty); the **course's mixture**; the same mixture fitted to the
-# residuals of the bias baseline; **matrix factorisation**; and the **network**. This is what
-# `python -m cfgmm_lib.evaluation --fraction 0.1 --seed 0` prints. (About a minute.)
+# residuals of the bias baseline; **matrix factorisation**; and the **network**. Each mixture
+# also appears with a second way to start EM (the *partition start*, section 8), and the last
+# row blends all the models (section 11). This is what
+# `python -m cfgmm_lib.evaluation --splits 1 --models ...` prints for these models. (About a minute.)
 
 # %% slideshow={"slide_type": "-"}
 result = evaluate(X, FRACTION, SPLIT_SEED, seeds=SEEDS, grid=GRID, keep_models=True)
@@ -101,22 +112,17 @@ checkpoint("target: best model <= 0.77", True, min(result["rmse"].values()) <= 0
 
 # %% slideshow={"slide_type": "slide"}
 names = sorted(result["rmse"], key=result["rmse"].get, reverse=True)
-READABLE = {"global_mean": "global mean", "user_mean": "each user's mean", "movie_mean": "each movie's mean",
-            "bias_baseline": "bias baseline (mean + user + movie)", "course_mixture": "the course's mixture",
-            "bias_aware_mixture": "mixture on bias residuals", "matrix_factorization": "matrix factorisation (ALS)",
-            "neural": "network", "neural_implicit": "network + implicit feedback"}
-fig = Figure(figsize=(10, 5.5), layout="constrained")
+fig = Figure(figsize=(10, 6.5), layout="constrained")
 ax = fig.add_subplot()
-colors = ["C3" if "mixture" in n else ("C2" if n in ("matrix_factorization", "neural", "neural_implicit") else "C0")
-          for n in names]
-ax.barh([READABLE.get(n, n.replace("_", " ")) for n in names], [result["rmse"][n] for n in names], color=colors)
+colors = [evfig.FAMILY_COLORS[evfig.family(n)] for n in names]
+ax.barh([evfig.readable(n) for n in names], [result["rmse"][n] for n in names], color=colors)
 for i, n in enumerate(names):
     ax.text(result["rmse"][n] + 0.01, i, f"{result['rmse'][n]:.3f}", va="center", fontsize=12)
 ax.set_xlim(0, 1.2)  # from 0: the bars' lengths compare the errors
 ax.tick_params(labelsize=12)
 ax.set_xlabel(f"RMSE on {len(ratings):,} hidden ratings (lower is better)", fontsize=12)
 ax.set_ylabel("model")
-ax.set_title("held-out RMSE: averages (blue), mixtures (red), factorisation and networks (green)", fontsize=13)
+ax.set_title("held-out RMSE: averages (blue), mixtures (red), factorisation (green), blend (purple)", fontsize=13)
 fig
 
 # %% [markdown]
@@ -375,7 +381,345 @@ ax.grid(alpha=0.3)
 fig
 
 # %% [markdown]
-# ## 7 · What to take away
+# ## 7 · Five splits, and the libraries people use
+#
+# Everything above rests on one split. Is the network's 0.003 lead over factorisation real, or
+# the luck of which ratings were hidden? `python -m cfgmm_lib.evaluation --splits 5` repeats the
+# whole protocol (split, validation, choice, refit, one score) on five independent splits: split
+# $i$ hides with seed $2i$ and carves its validation split with seed $2i + 1$. It takes about six
+# minutes on two cores, so this notebook reads its saved results.
+#
+# **The interval.** Five per-split scores $s_1, \dots, s_J$ have a mean $\bar s$ and a variance
+# $\hat\sigma^2$. If the splits were independent samples, $\bar s \pm t_{0.975, J-1}\,\hat\sigma/\sqrt{J}$
+# would hold the true mean 95 % of the time. They are not: any two splits train on nearly the same
+# ratings, so their scores move together. If each pair is correlated by $\rho$, then
+# $\operatorname{Var}(\bar s) = \frac{\sigma^2}{J}\,(1 + (J-1)\rho)$, and $\hat\sigma^2$ itself
+# underestimates $\sigma^2$ by the factor $1 - \rho$. Nadeau and Bengio (2003) take
+# $\rho = n_\text{test}/n$, which gives
+#
+# $$\bar s \;\pm\; t_{0.975,\,J-1}\,\sqrt{\hat\sigma^2\left(\frac{1}{J} + \frac{n_\text{test}}{n_\text{train}}\right)} ,$$
+#
+# about 1.25 times wider than the naive interval at 10 % hidden and $J = 5$. For two models, apply
+# it to the five per-split *differences* (the same splits, so the difference is paired and most of
+# the split-to-split variation cancels). **A difference whose interval covers 0 is no difference.**
+#
+# **The libraries.** `benchmarks/bench_libraries.py` gives exactly these splits to Surprise
+# (BaselineOnly, SVD, SVD++, KNNBaseline, CoClustering) and cornac (MF, PMF), each tuned on the
+# same validation split and refitted on the same training ratings.
+
+# %%
+splits5 = json.loads((RESULTS / "heldout_splits_random.json").read_text())
+libraries = json.loads((RESULTS / "libraries_random.json").read_text())
+print(format_summary(splits5))
+print()
+print("the same splits, other libraries (benchmarks/bench_libraries.py):")
+for name in sorted(libraries["rmse"], key=lambda m: libraries["rmse"][m]["mean"]):
+    s = libraries["rmse"][name]
+    print(f"  {name:24s} {s['mean']:.4f} [{s['low']:.4f}, {s['high']:.4f}]   chosen on validation, split 1: "
+          f"{json.dumps(libraries['splits'][0][name]['chosen'])}")
+
+# %%
+shown = [m for m in splits5["models"] if m not in ("global_mean", "user_mean", "movie_mean")]
+rows_shown = [(m, splits5["rmse"][m]) for m in shown] + [(m, s) for m, s in libraries["rmse"].items()]
+evfig.intervals_figure(rows_shown, f"mean held-out RMSE over {len(splits5['seeds'])} random splits, "
+                                   "with 95 % intervals")
+
+# %% [markdown]
+# Each bar is a 95 % interval for one model's mean RMSE; the coloured families match the first
+# figure, and the grey rows are the other libraries on the same splits. Most intervals are 0.003
+# to 0.006 wide; the course's mixture's is 0.027, since its score moves with the users `init`
+# starts on. The splits move all models together, which is why the *paired* differences below
+# are much sharper than the overlap of two bars suggests.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def difference(a, b, summary=splits5):
+    d = summary["differences"][a][b]
+    return f"{d['mean']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]: {verdict(d)}"
+
+
+print(f"saved run: {len(splits5['seeds'])} splits, seeds {splits5['seeds']}, fraction {splits5['fraction']}, "
+      f"{splits5['seconds_total'] / 60:.1f} minutes")
+for a, b in (("neural", "matrix_factorization"), ("neural_implicit", "neural"),
+             ("bias_aware_partition_mixture", "bias_aware_mixture"), ("course_mixture", "bias_baseline")):
+    print(f"RMSE {a} minus {b}: {difference(a, b)}")
+d = libraries["ours_minus_best_external"]
+print(f"the project's best ({libraries['ours_best']}) minus the best library model ({libraries['best_external']}): "
+      f"{d['mean']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]: {verdict(d)}")
+same = all(abs(splits5["splits"][0]["rmse"][m] - result["rmse"][m]) < 1e-4 for m in result["rmse"] if m != "blend")
+checkpoint("the saved run's first split is this notebook's split (every model within 1e-4)", True, same,
+           source="expected", standin=STANDIN)
+checkpoint("network and factorisation: no difference", "no difference",
+           verdict(splits5["differences"]["neural"]["matrix_factorization"]), source="expected")
+checkpoint("implicit feedback: better than the network", "better",
+           verdict(splits5["differences"]["neural_implicit"]["neural"]), source="expected")
+baseline_gap = max(abs(a - b) for a, b in zip(splits5["rmse"]["bias_baseline"]["per_split"],
+                                              libraries["rmse"]["surprise BaselineOnly"]["per_split"]))
+print(f"our bias baseline and Surprise's BaselineOnly differ by at most {baseline_gap:.0e} on a split")
+checkpoint("our bias baseline is Surprise's BaselineOnly (to 1e-6 on every split)", True, baseline_gap < 1e-6,
+           source="expected")
+checkpoint("our best single model against the best library model: at least as good", True,
+           libraries["ours_minus_best_external"]["high"] <= 0 or verdict(libraries["ours_minus_best_external"])
+           == "no difference", source="expected")
+
+# %% [markdown]
+# Read the differences, each a paired interval over the same five splits:
+#
+# - **The network against the factorisation:** $-0.0004$, with an interval from $-0.0018$ to
+#   $+0.0010$. No difference: the same model reaches the same place by two routes (section 6).
+# - **Implicit feedback:** $0.0029$ better than the plain network, from $0.0019$ to $0.0039$. A real
+#   gain: knowing *which* movies a user rated says something about their taste.
+# - **The course's mixture against the bias baseline:** $-0.0019$, from $-0.015$ to $+0.012$. No
+#   difference, and a wide interval: the mixture's own RMSE moves from 0.858 to 0.878 between
+#   splits, with the users that `init` happens to start on (section 8 removes that).
+# - **Against the libraries:** the best of them is Surprise's `SVD` (0.7655, its number of factors
+#   chosen on validation, 100 on every split), then cornac's `MF` (0.7666). Our ALS beats Surprise's
+#   SVD by 0.0044 (from 0.0036 to 0.0052), the implicit-feedback network by 0.0077, the blend by
+#   0.0115. Surprise's `KNNBaseline` (0.8014) and our neighbourhood model (0.8018) are within 0.0004
+#   of each other, and Surprise's `BaselineOnly` *is* our bias baseline: they agree to $10^{-6}$ on
+#   every split. Surprise's `SVD++` took 24 minutes for one fit here (its update of every rating
+#   sums over the 900-odd movies the user rated), so it ran on the first split only: 0.7729 there,
+#   where our implicit-feedback network scores 0.7578.
+
+# %% [markdown]
+# ## 8 · A start that does not memorise users
+#
+# Section 2 found every seed of `init` leaving a component on one or two users. `init` puts each
+# mean on one user's row; EM then has no reason to move it, since that user's ratings fit it
+# perfectly. Starting the means on single users more cleverly (k-means++ picks them far apart)
+# does the same: we measured it, and it memorised users at $K = 4$ and $K = 12$ too.
+#
+# The **partition start** never puts a component on one user. Split the users at random into $K$
+# groups of nearly equal size, and take one M-step from those hard assignments: each component
+# starts as the average of about $n/K$ users, with their pooled variance and a weight of about
+# $1/K$. EM then pulls the groups apart. (`fit_mixture(X, K, init="partition")`; the course's
+# `init` stays the default, and every handout number above and in notebooks 01 to 04 uses it.)
+
+# %%
+health = {}
+for start in ("course", "partition"):
+    fitted = fit_mixture(X_train, 12, SEEDS, init=start)
+    health[start] = component_health(X_train, fitted.mixture)
+    summary = health_summary(health[start])
+    print(f"K = 12 on the training ratings, {start:9s} start (best of {len(SEEDS)} seeds): components carried by one "
+          f"or two users {summary['carried_by_few']}; fewest effective users in a component "
+          f"{min(r['effective_users'] for r in health[start]):.1f}")
+
+# %%
+fig = Figure(figsize=(10, 4.2), layout="constrained")
+ax = fig.add_subplot()
+for k, start in enumerate(("course", "partition")):  # both mixtures: the mixtures' red, the course's start paler
+    eff = sorted(r["effective_users"] for r in health[start])
+    ax.bar(np.arange(12) + (k - 0.5) * 0.4, eff, width=0.4, label=f"{start} start", alpha=0.45 if k == 0 else 1.0,
+           color=evfig.FAMILY_COLORS["mixture"], edgecolor=evfig.FAMILY_COLORS["mixture"])
+ax.set_yscale("log")
+ax.axhline(3, color="black", linestyle="--", linewidth=1, label="3 users")
+ax.set_xticks(range(12), [str(i + 1) for i in range(12)])
+ax.set_xlabel("component, fewest users first", fontsize=12)
+ax.set_ylabel("effective number of users", fontsize=12)
+ax.set_title("K = 12: where each component's weight comes from", fontsize=13)
+ax.tick_params(labelsize=12)
+ax.legend(fontsize=12, loc="upper left")
+fig
+
+# %% [markdown]
+# Bars below the dashed line are components that belong to fewer than three users. With the
+# course's `init` several components sit there; with the partition start none does, and the
+# smallest still gathers dozens of users. On the five splits (section 7) this turns the course's
+# mixture from level with the bias baseline into clearly better than it, and it helps the
+# bias-aware mixture a little:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for a, b in (("partition_mixture", "course_mixture"), ("partition_mixture", "bias_baseline"),
+             ("bias_aware_partition_mixture", "bias_aware_mixture")):
+    print(f"RMSE {a} minus {b}: {difference(a, b)}")
+checkpoint("K = 12, partition start: no component carried by one or two users", 0,
+           health_summary(health["partition"])["carried_by_few"], source="expected", standin=STANDIN)
+checkpoint("partition start beats the course's start (course mixture, 5 splits)", "better",
+           verdict(splits5["differences"]["partition_mixture"]["course_mixture"]), source="expected")
+
+# %% [markdown]
+# ## 9 · How sure is each prediction?
+#
+# A mixture predicts more than a number. Given user $u$'s observed ratings, the posterior
+# $p(j \mid u)$ says how likely each type is; under type $j$ a missing rating is Gaussian with mean
+# $\mu_{j,i}$ and variance $\sigma_j^2$. So the **predictive distribution** of a missing entry is
+# itself a mixture of Gaussians:
+#
+# $$p(r_{ui} \mid x_{C_u}) = \sum_j p(j \mid u)\, \mathcal N(r_{ui};\ \mu_{j,i},\ \sigma_j^2) ,$$
+#
+# with mean $\sum_j p(j\mid u)\mu_{j,i}$ (the handout's `fill_matrix` prediction) and variance
+# $\sum_j p(j\mid u)(\sigma_j^2 + \mu_{j,i}^2) - (\text{mean})^2$. Its central 90 % interval runs
+# between its 5 % and 95 % quantiles (`predictive_interval`, found by bisection on the mixture's
+# distribution function). If the model is honest about its uncertainty, 90 % of hidden ratings
+# fall inside their 90 % intervals, 50 % inside their 50 % intervals: a **reliability** check.
+#
+# The factorisation models could give the same: with the movie vectors fixed, each user's vector
+# is a ridge regression, whose Gaussian posterior gives every prediction a variance
+# $\sigma^2(1 + q_i^\top A_u^{-1} q_i)$; Bayesian factorisation (Salakhutdinov and Mnih, 2008)
+# samples all of it. Ours do not: ALS and the network return one number per entry.
+
+# %%
+levels = np.linspace(0.1, 0.9, 9)
+calibrated = {name: np.array(list(coverage(models[name], rows, cols, ratings, levels).values()))
+              for name in ("bias_aware_partition_mixture", "course_mixture")}
+evfig.reliability_figure(levels, calibrated)
+
+# %% [markdown]
+# Both mixtures lie close to the diagonal: their intervals hold about the share of hidden ratings
+# they claim, at every level. (They are slightly too wide at low levels: a predictive Gaussian
+# spreads over in-between values, while true ratings are whole stars.) Now one user, the one with
+# the most hidden ratings, seen through the bias-aware mixture with the partition start:
+
+# %%
+name = "bias_aware_partition_mixture"
+user = np.bincount(rows).argmax()
+mine = np.flatnonzero(rows == user)[:20]
+dist = predictive(models[name], rows[mine], cols[mine])
+lo50, hi50 = predictive_interval(models[name], rows[mine], cols[mine], 0.5)
+lo90, hi90 = predictive_interval(models[name], rows[mine], cols[mine], 0.9)
+order = np.argsort(dist.mean)
+evfig.user_figure(dist.mean[order], lo50[order], hi50[order], lo90[order], hi90[order], ratings[mine][order],
+                  f"user {user}: {len(mine)} of the hidden ratings, with the mixture's intervals")
+
+# %% [markdown]
+# The intervals are wide: about a star for 50 %, two and a half stars for 90 % (the cell below
+# measures them). That is the truth of this data: knowing a user's type and a movie still leaves
+# a spread of about a star either way, and the intervals say so, where a single predicted number
+# would not.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+cov = coverage(models[name], rows, cols, ratings)
+print(f"{name}, this split: {cov[0.5]:.1%} of the hidden ratings inside their 50 % intervals, "
+      f"{cov[0.9]:.1%} inside their 90 % intervals")
+width50, width90 = float(np.mean(hi50 - lo50)), float(np.mean(hi90 - lo90))
+print(f"user {user}'s intervals: 50 % ones {width50:.2f} stars wide on average, 90 % ones {width90:.2f}")
+checkpoint("50 % intervals about a star wide (0.75 to 1.25)", True, 0.75 <= width50 <= 1.25, source="expected",
+           standin=STANDIN)
+checkpoint("90 % intervals about two and a half stars wide (2 to 3)", True, 2.0 <= width90 <= 3.0,
+           source="expected", standin=STANDIN)
+for m, c in splits5["coverage"].items():
+    print(f"  {m:30s} over {len(splits5['seeds'])} splits: 90 % intervals hold {c['0.9']['mean']:.1%} "
+          f"[{c['0.9']['low']:.1%}, {c['0.9']['high']:.1%}]")
+checkpoint("90 % intervals hold between 85 % and 95 % of hidden ratings", True, 0.85 <= cov[0.9] <= 0.95,
+           source="target", standin=STANDIN)
+
+# %% [markdown]
+# ## 10 · When the test is not a random sample
+#
+# Hidden ratings chosen uniformly at random look like the observed ones. The matrix's real gaps do
+# not: across users the number of missing ratings has a standard deviation of about 200, against
+# about 15 if the same number of gaps fell at random. The gaps belong to users who rate little and
+# to movies few people rated, and that is where a recommender has to predict.
+#
+# The **gap-shaped split** (`holdout_split(X, how="gaps")`) hides rating $(u, i)$ with weight
+# $(\text{share of } u\text{'s row missing}) \times (\text{share of movie } i\text{'s column missing})$
+# (each with one pseudo-gap, so no weight is 0), drawn without replacement. Here 70 % of the
+# hidden ratings then belong to users below the median activity, against 41 % under the random
+# split. The validation split is carved out the same way, so every choice is made on the same
+# kind of test. The saved run: `python -m cfgmm_lib.evaluation --splits 5 --how gaps`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+activity = (X != 0).sum(axis=1)
+light = activity < np.median(activity)
+shares = {how: float(np.mean(light[holdout_split(X, FRACTION, SPLIT_SEED, how=how)[1]])) for how in ("random", "gaps")}
+p_missing = float((X == 0).mean())
+print(f"missing ratings per user: standard deviation {(X == 0).sum(axis=1).std():.0f}, against "
+      f"{np.sqrt(X.shape[1] * p_missing * (1 - p_missing)):.1f} if as many gaps fell uniformly at random")
+for how, share in shares.items():
+    print(f"{how:6s} split: {share:.0%} of the hidden ratings belong to users below the median activity")
+checkpoint("gap-shaped split: share of hidden ratings from light users", 0.70, shares["gaps"], decimals=2,
+           source="expected", standin=STANDIN)
+checkpoint("random split: share of hidden ratings from light users", 0.41, shares["random"], decimals=2,
+           source="expected", standin=STANDIN)
+
+# %%
+gaps5 = json.loads((RESULTS / "heldout_splits_gaps.json").read_text())
+compared = [m for m in splits5["models"] if m in gaps5["rmse"]]
+rank_random = {m: i + 1 for i, m in enumerate(compared)}
+rank_gaps = {m: i + 1 for i, m in enumerate(sorted(compared, key=lambda m: gaps5["rmse"][m]["mean"]))}
+print(f"{'model':30s} {'random':>8s} {'gaps':>8s}  rank random -> gaps")
+for m in compared:
+    print(f"{m:30s} {splits5['rmse'][m]['mean']:8.4f} {gaps5['rmse'][m]['mean']:8.4f}  "
+          f"{rank_random[m]:2d} -> {rank_gaps[m]:2d}{'   moved' if rank_random[m] != rank_gaps[m] else ''}")
+
+# %%
+evfig.ranking_figure({m: splits5["rmse"][m]["mean"] for m in compared}, {m: gaps5["rmse"][m]["mean"] for m in compared},
+                     [m for m in compared if m not in ("global_mean",)])
+
+# %% [markdown]
+# Every model is worse on the gap-shaped test, by 0.010 to 0.021: light users give each model
+# less to go on. But **no model changes its rank**: the order of the means is the same on both
+# tests. The distances change. The course's mixture loses the most (0.021), and on this test its
+# small lead over the bias baseline is gone (a difference of $-0.0003$, from $-0.003$ to $+0.002$);
+# started from a partition, the mixture loses the least of all (0.010). The implicit-feedback
+# network's lead over the plain network doubles, to 0.0057 (from 0.0012 to 0.0102): for a user who
+# rated little, *which* movies they rated is a larger share of what is known about them.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for a, b in (("course_mixture", "bias_baseline"), ("neural_implicit", "neural")):
+    print(f"gap-shaped splits, RMSE {a} minus {b}: {difference(a, b, gaps5)}")
+checkpoint("no model changes its rank on the gap-shaped test", True, rank_random == rank_gaps, source="expected")
+checkpoint("on the gap-shaped test, the course's mixture and the bias baseline: no difference", "no difference",
+           verdict(gaps5["differences"]["course_mixture"]["bias_baseline"]), source="expected")
+worse = {m: gaps5["rmse"][m]["mean"] - splits5["rmse"][m]["mean"] for m in compared}
+checkpoint("every model is worse on the gap-shaped test, by 0.010 to 0.021", True,
+           0.0095 <= min(worse.values()) and max(worse.values()) <= 0.0215, source="expected")
+
+# %% [markdown]
+# ## 11 · The Netflix Prize's lesson: blending
+#
+# The Netflix Prize (2006 to 2009) offered a million dollars for a 10 % better RMSE than Netflix's
+# own system. It was won by BellKor's Pragmatic Chaos, a merger of three teams, and their winning
+# submission was not one model: it blended the predictions of hundreds of them (factorisations,
+# neighbourhood models, restricted Boltzmann machines), with weights fitted on a held-out "probe"
+# set. Models that are each good make different errors, and a weighted sum cancels part of them.
+#
+# Our blend is the simplest one they used. Every model's chosen setting, fitted without the
+# validation ratings, predicts them; least squares (with an intercept and a tiny ridge penalty)
+# finds the weights $w$ that best combine those predictions; then the same weights combine the
+# refitted models' predictions of the hidden ratings. The hidden ratings are used only by the score.
+
+# %%
+blend = result["choices"]["blend"]
+evfig.weights_figure(blend["weights"], blend["intercept"])
+
+# %% [markdown]
+# Most of the weight goes to the factorisation and the networks; the averages and the bias
+# baseline get small negative weights, with which the blend corrects the others' common offsets.
+# The weights sum to about 1 (with a small intercept): the blend is a weighted average of
+# models that agree on most ratings, tilted towards where they differ.
+#
+# Over the five splits, with every model (the implicit-feedback network included, as
+# `python -m cfgmm_lib.evaluation` fits them), the blend is better than the best single model by
+# 0.0037, with an interval from 0.0027 to 0.0048: a real gain, but short of the 0.005 we hoped
+# for. The neighbourhood model was added for the blend's sake (its errors differ from a
+# factorisation's) and took a weight of only about 0.05. The Prize's blends gained more because
+# their hundreds of models were more different from each other (restricted Boltzmann machines,
+# time effects, the dates of the ratings); ours are mostly variations of one factorisation.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+gain = splits5["differences"]["blend"][splits5["best"]]
+print(f"this split: blend {result['rmse']['blend']:.4f}, best single model {min(v for m, v in result['rmse'].items() if m != 'blend'):.4f}")
+print(f"{len(splits5['seeds'])} splits: blend minus {splits5['best']}: {difference('blend', splits5['best'])}")
+d = libraries.get("blend_minus_best_external")
+print(f"blend minus the best library model: {d['mean']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]: {verdict(d)}")
+checkpoint("the blend is better than the best single model (interval excludes 0)", "better", verdict(gain),
+           source="expected")
+total = sum(blend["weights"].values())
+print(f"this split's blend: weights sum to {total:.2f}, intercept {blend['intercept']:+.2f} stars, "
+      f"item neighbours' weight {blend['weights']['item_neighbours']:.2f}")
+checkpoint("the weights sum to about 1 (within 0.1)", True, abs(total - 1) <= 0.1, source="expected", standin=STANDIN)
+checkpoint("the blend's gain is 0.005 or more (the target we set; see the text)", False, -gain["mean"] >= 0.005,
+           source="expected")
+
+# %% [markdown]
+# ## 12 · What to take away
 #
 # - **Measure on held-out ratings.** The handout's 0.48 mixes copied ratings with a doubtful
 #   "complete" file. On hidden real ratings the course's mixture scores 0.878: better than any
@@ -392,13 +736,25 @@ fig
 #   instead of a choice among a few types. The network is the same model; it is trained
 #   differently, and reaches the same place.
 #
-# What this notebook does not do: tune the mixture's variance floor, use full covariances, or
-# compare across several random splits. Those would sharpen the numbers; we expect, but have not
-# shown, that they would not change the order.
+# - **One split is one number.** Over five splits, with intervals corrected for the ratings the
+#   splits share, and paired differences, some gaps of 0.003 are real and others are not
+#   (section 7). The best single model here is at least as good as the libraries practitioners
+#   use, on the same splits.
+# - **Start EM where it cannot memorise.** The partition start (section 8) leaves no component on
+#   one user and makes the course's mixture clearly better than the bias baseline.
+# - **A mixture knows how sure it is.** Its 90 % predictive intervals hold about 90 % of hidden
+#   ratings (section 9).
+# - **Test where the gaps are.** A test shaped like the real gaps is harder for every model
+#   (section 10).
+# - **Blend.** A least-squares blend of all the models beats the best of them (section 11), as it
+#   did in the Netflix Prize.
+#
+# What this notebook does not do: tune the mixture's variance floor, or use full covariances.
 #
 # **To discuss**
-# 1. The hidden ratings were chosen at random among the *observed* ones. Real missing ratings are
-#    not random (people rate what they chose to watch). How could that change the table?
+# 1. The hidden ratings of sections 1 to 9 were chosen at random among the *observed* ones. Real
+#    missing ratings are not random (people rate what they chose to watch). Section 10 hides
+#    ratings where the gaps are; what else could a test imitate (time, popularity, a new user)?
 # 2. Why does a component sitting on one user's ratings raise the training likelihood so much,
 #    and why does the validation likelihood not reward it?
 # 3. The factorisation gives every user a position in a continuous taste space; the mixture a

@@ -91,7 +91,7 @@ def intervals_figure(rows: list, title: str, xlabel: str = "held-out RMSE (lower
         if family(name) not in fams:
             fams.append(family(name))
     ax.legend([Line2D([], [], color=FAMILY_COLORS[f], linewidth=4) for f in fams],
-              [{"external": "other libraries"}.get(f, f) for f in fams], fontsize=12, loc="lower right")
+              [{"external": "other libraries"}.get(f, f) for f in fams], fontsize=12, loc="upper right")
     return fig
 
 
@@ -109,9 +109,10 @@ def reliability_figure(levels, shares: dict):
     levels = np.asarray(levels)
     ax.plot([0, 1], [0, 1], color="black", linewidth=1, linestyle="--", label="perfectly calibrated")
     styles = ["o-", "s--", "^-.", "d:"]
+    shades = ["#c44e52", "#7a1f22", "#e8a0a2", "#4a0d0f"]  # the mixtures' red, then darker and paler ones
     for k, (name, share) in enumerate(shares.items()):
-        ax.plot(levels, share, styles[k % len(styles)], color=FAMILY_COLORS[family(name)] if k == 0 else None,
-                label=readable(name), markersize=6)
+        color = shades[k % len(shades)] if family(name) == "mixture" else FAMILY_COLORS[family(name)]
+        ax.plot(levels, share, styles[k % len(styles)], color=color, label=readable(name), markersize=6)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
@@ -138,7 +139,7 @@ def user_figure(mean, low50, high50, low90, high90, truth, title: str):
     color = FAMILY_COLORS["mixture"]
     ax.vlines(x, low90, high90, color=color, alpha=0.35, linewidth=8, label="90 % interval")
     ax.vlines(x, low50, high50, color=color, alpha=0.9, linewidth=8, label="50 % interval")
-    ax.plot(x, mean, "_", color="white", markersize=14, markeredgewidth=2, label="predictive mean")
+    ax.plot(x, mean, "_", color="black", markersize=14, markeredgewidth=2, label="predictive mean")
     ax.plot(x, truth, "k*", markersize=12, label="the hidden rating")
     ax.set_xticks(x, [str(i + 1) for i in x])
     ax.set_ylim(0.5, 5.5)
@@ -181,9 +182,11 @@ def _spread_labels(ax, fontsize: float) -> None:
     step = (hi - lo) * fontsize / 12 * 0.045
     last = -np.inf
     for t in texts:
-        x, y = t.get_position()
-        y = max(y, last + step)
+        x, y0 = t.get_position()
+        y = max(y0, last + step)
         t.set_position((x, y))
+        if y != y0:  # a thin leader from the line's end to its moved label
+            ax.plot([1.0, x - 0.01], [y0, y], color=t.get_color(), linewidth=0.8, alpha=0.6)
         last = y
     if last > hi:
         ax.set_ylim(lo, last + step)
