@@ -34,15 +34,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from .core.validation import (check_entries, check_fillable, check_memory, check_pairs, check_ratings, check_scalar,
-                               check_seed)
+from .core.predictor import Predictor
+from .core.validation import check_entries, check_fillable, check_memory, check_ratings, check_scalar, check_seed
 from .scale.heldout import stored_rows
 
 __all__ = ["FactorModel", "fit_als", "EmbeddingNet", "fit_neural", "observed_triplets", "implicit_matrix"]
 
 
 @dataclass
-class FactorModel:
+class FactorModel(Predictor):
     """``mu + b_user[u] + b_movie[i] + P[u] . Q[i]``.
 
     Attributes
@@ -64,10 +64,10 @@ class FactorModel:
     Q: np.ndarray
     history: list = field(default_factory=list)
 
-    def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at ``(rows[m], cols[m])``, shape (m,); positions outside the fitted (n, d)
-        matrix, negative or non-integer indices and lengths that differ are refused (``check_pairs``)."""
-        return self.predict_checked(*check_pairs(rows, cols, (len(self.b_user), len(self.b_movie))))
+    @property
+    def shape(self) -> tuple[int, int]:  # (n, d): the positions the model can predict
+        return len(self.b_user), len(self.b_movie)
+
 
     def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""

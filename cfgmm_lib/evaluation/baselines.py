@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import issparse
 
-from ..core.validation import check_fillable, check_pairs, check_ratings, check_scalar
+from ..core.validation import check_fillable, check_ratings, check_scalar
+from ..core.predictor import Predictor
 from ..scale import heldout as sparse_heldout
 
 __all__ = ["predict_global_mean", "predict_user_mean", "predict_movie_mean", "MeanModel", "fit_means",
@@ -79,7 +80,7 @@ def predict_movie_mean(X, mask=None) -> np.ndarray:
 
 
 @dataclass
-class MeanModel:
+class MeanModel(Predictor):
     """A constant, a per-user or a per-movie mean; ``kind`` is "global", "user" or "movie".
 
     Attributes
@@ -95,20 +96,6 @@ class MeanModel:
     values: np.ndarray
     shape: tuple
 
-    def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``shape`` (``check_pairs``).
-
-        Returns
-        -------
-        array of shape (m,)
-
-        Raises
-        ------
-        TypeError, ValueError
-            On a position outside the fitted matrix (a negative index included), a non-integer
-            index, no position, or ``rows`` and ``cols`` of different lengths.
-        """
-        return self.predict_checked(*check_pairs(rows, cols, self.shape))
 
     def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
@@ -132,21 +119,18 @@ def fit_means_checked(X, M, kind: str) -> MeanModel:
 
 
 @dataclass
-class BiasModel:
+class BiasModel(Predictor):
     """``mu + b_user[u] + b_movie[i]``: the regularised bias baseline."""
 
     mu: float
     b_user: np.ndarray
     b_movie: np.ndarray
 
-    def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at ``(rows[m], cols[m])``; refused outside the fitted matrix as ``MeanModel.predict``.
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n, d): the positions the model can predict."""
+        return len(self.b_user), len(self.b_movie)
 
-        Returns
-        -------
-        array of shape (m,)
-        """
-        return self.predict_checked(*check_pairs(rows, cols, (len(self.b_user), len(self.b_movie))))
 
     def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""

@@ -16,7 +16,8 @@ from ..core.loop import MAX_ITER
 from ..core.mixture import GaussianMixture
 from ..core.model_checks import check_K, check_step_args
 from ..core.observed import observe, posterior_mean
-from ..core.validation import check_entries, check_list, check_min_variance, check_pairs, check_ratings, check_seed
+from ..core.validation import check_entries, check_list, check_min_variance, check_ratings, check_seed
+from ..core.predictor import Predictor
 from ..scale import heldout as sparse_heldout
 from ..starts import check_init, starter
 from ..sweep import runner, sweep_checked
@@ -26,7 +27,7 @@ __all__ = ["MixtureModel", "fit_mixture", "heldout_log_likelihood"]
 
 
 @dataclass
-class MixtureModel:
+class MixtureModel(Predictor):
     """A fitted mixture used to predict: ``offset + sum_j post[u, j] mu[j, i]``.
 
     Attributes
@@ -53,20 +54,6 @@ class MixtureModel:
         """(n, d): the positions the model can predict."""
         return self.post.shape[0], self.mixture.mu.shape[1]
 
-    def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``shape`` (``check_pairs``).
-
-        Returns
-        -------
-        array of shape (m,)
-
-        Raises
-        ------
-        TypeError, ValueError
-            On a position outside the fitted matrix (a negative index included), a non-integer
-            index, no position, or ``rows`` and ``cols`` of different lengths.
-        """
-        return self.predict_checked(*check_pairs(rows, cols, self.shape))
 
     def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.validation import check_pairs, check_ratings, check_scalar
+from ..core.validation import check_ratings, check_scalar
+from ..core.predictor import Predictor
 from .baselines import BiasModel, fit_bias_checked
 
 __all__ = ["NeighbourModel", "fit_neighbours", "fit_neighbours_checked"]
 
 
 @dataclass
-class NeighbourModel:
+class NeighbourModel(Predictor):
     """A fitted item-based neighbourhood model.
 
     Attributes
@@ -49,20 +50,11 @@ class NeighbourModel:
     k: int
     shrink: float
 
-    def predict(self, rows, cols) -> np.ndarray:
-        """Predicted ratings at ``(rows[m], cols[m])``, positions inside ``correction``'s shape (``check_pairs``).
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n, d): the positions the model can predict."""
+        return self.correction.shape
 
-        Returns
-        -------
-        array of shape (m,)
-
-        Raises
-        ------
-        TypeError, ValueError
-            On a position outside the fitted matrix (a negative index included), a non-integer
-            index, no position, or ``rows`` and ``cols`` of different lengths.
-        """
-        return self.predict_checked(*check_pairs(rows, cols, self.correction.shape))
 
     def predict_checked(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``predict`` at positions already checked with ``check_pairs``; ``evaluate`` calls it."""
