@@ -119,7 +119,6 @@ def lab(tmp_path_factory):
     port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(base / "config"),
            "JUPYTER_DATA_DIR": str(base / "data"), "PYTHONPATH": str(ROOT)}
-    log = open(base / "server.log", "w")
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={base / 'settings'}",
@@ -127,6 +126,15 @@ def lab(tmp_path_factory):
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
+    with jupyter_server(cmd, env, base / "server.log", port, token, runtime) as url:
+        yield {"url": url, "token": token, "root": root, "log": base / "server.log"}
+
+
+@contextlib.contextmanager
+def jupyter_server(cmd: list, env: dict, log_path: Path, port: int, token: str, runtime: Path):
+    """Start a JupyterLab server (``cmd``), wait until it answers, yield its URL; then shut it down and
+    make sure nothing it started is left (the processes that mention ``runtime``, its runtime folder)."""
+    log = open(log_path, "w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -137,9 +145,9 @@ def lab(tmp_path_factory):
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {(base / 'server.log').read_text()[-2000:]}")
+                    raise RuntimeError(f"JupyterLab did not start: {log_path.read_text()[-2000:]}")
                 time.sleep(0.5)
-        yield {"url": url, "token": token, "root": root, "log": base / "server.log"}
+        yield url
     finally:
         # ask the server to stop (it shuts its kernels down), then make sure nothing is left
         try:

@@ -450,7 +450,7 @@ def test_the_checker_is_packaged():
 
 
 @contextlib.contextmanager
-def _ended_if_hung(seconds: float = 60):
+def ended_if_hung(seconds: float = 60):
     """Were the time limit broken, the test would hang: end the process instead (a crash is a failure)."""
     faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
     try:
@@ -470,7 +470,7 @@ def test_an_endless_loop_in_a_notebook_gets_a_time_verdict_and_the_kernel_goes_o
 
     before = signal.getsignal(signal.SIGALRM)
     t0 = time.perf_counter()
-    with _ended_if_hung():
+    with ended_if_hung():
         verdict = check.em_estep(estep, timeout=0.5)
     assert time.perf_counter() - t0 < 5
     assert verdict.status == "timeout" and not verdict.ok
@@ -495,7 +495,7 @@ def test_a_swallowed_alarm_comes_back():
             time.sleep(0.01)
 
     t0 = time.perf_counter()
-    with _ended_if_hung():
+    with ended_if_hung():
         verdict = run_check("em.estep", estep, timeout=0.3)
     assert verdict.status == "timeout" and time.perf_counter() - t0 < 5
 

@@ -9,8 +9,6 @@ whose time limit the parent keeps, and every one of these is a verdict or a refu
 
 from __future__ import annotations
 
-import contextlib
-import faulthandler
 import os
 import signal
 import sys
@@ -23,17 +21,10 @@ from cfgmm_lib import check, em
 from cfgmm_lib.check import STEPS, child, run_check
 from cfgmm_lib.check.folder import check_folder, main as folder_main
 
+from test_check import ended_if_hung  # one guard against a hung check, shared with test_check
 from test_hostile_inputs import refused
 
 
-@contextlib.contextmanager
-def _ended_if_hung(seconds: float = 60):
-    """Were the time limit broken, the test would hang: end the process instead (a crash is a failure)."""
-    faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
 
 
 def exits(X, mixture):
@@ -95,7 +86,7 @@ def test_a_crash_by_signal_is_named():
 
 def test_a_loop_that_swallows_every_alarm_is_still_stopped(capsys):
     t0 = time.perf_counter()
-    with _ended_if_hung():
+    with ended_if_hung():
         verdict = check.em_estep(swallows_every_alarm, timeout=0.4)
     assert time.perf_counter() - t0 < 5
     assert verdict.status == "timeout"
@@ -115,7 +106,7 @@ def test_a_timeout_verdict_counts_the_cases_that_agreed_first():
                     pass
         return em.estep(X, mixture)
 
-    with _ended_if_hung():
+    with ended_if_hung():
         verdict = run_check("em.estep", slow_third, timeout=0.4)
     assert verdict.status == "timeout" and verdict.passed == 2 and verdict.total >= 3
     assert not calls  # the parent's list: the learner's calls ran in the child
@@ -141,7 +132,7 @@ def test_in_process_a_swallowed_alarm_still_comes_back():
         while True:
             time.sleep(0.01)
 
-    with _ended_if_hung():
+    with ended_if_hung():
         verdict = run_check("em.estep", estep, timeout=0.3, isolate=False)
     assert verdict.status == "timeout"
 

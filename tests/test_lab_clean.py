@@ -14,16 +14,14 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import _NOTEBOOK_STATE, PANEL, _free_port, chromium  # noqa: F401 (chromium: a fixture)
+from tests.test_browser import _NOTEBOOK_STATE, PANEL, _free_port, chromium, jupyter_server  # noqa: F401 (chromium: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -67,19 +65,7 @@ def test_running_and_saving_notebooks_leaves_git_status_clean(chromium, series_r
     cmd = [sys.executable, str(repo / "tools" / "lab.py"), "--port", str(port), "--", "--no-browser",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--LabApp.user_settings_dir={tmp_path / 'settings'}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+    with jupyter_server(cmd, env, tmp_path / "server.log", port, token, tmp_path / "runtime") as url:
         copy = repo / "workspace" / f"{NAME}.ipynb"
         assert copy.exists(), "make lab makes the learner's copies"
         before = copy.stat().st_mtime
@@ -90,23 +76,11 @@ def test_running_and_saving_notebooks_leaves_git_status_clean(chromium, series_r
             _run_all_and_save(page, f"{NAME}.ipynb")
             page.screenshot(path=str(tmp_path / f"{where}.png"))
         page.close()
-        assert _git(repo, "status", "--porcelain") == "", "using the series changed files git tracks"
-        saved = json.loads(copy.read_text())
-        assert copy.stat().st_mtime > before and any(c.get("execution_count") for c in saved["cells"]), \
-            "the learner's copy was not saved with the run"
-        assert "jupytext" not in saved["metadata"] and not (repo / "workspace" / f"{NAME}.py").exists()
-    finally:
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{url}/api/shutdown?token={token}", method="POST", data=b""),
-                                   timeout=10)
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    assert _git(repo, "status", "--porcelain") == "", "using the series changed files git tracks"
+    saved = json.loads(copy.read_text())
+    assert copy.stat().st_mtime > before and any(c.get("execution_count") for c in saved["cells"]), \
+        "the learner's copy was not saved with the run"
+    assert "jupytext" not in saved["metadata"] and not (repo / "workspace" / f"{NAME}.py").exists()
 
 
 def _run_all_and_save(page, tab: str) -> None:
