@@ -42,8 +42,7 @@ import numpy as np
 
 from cfgmm_lib import data
 from cfgmm_lib.evaluation import holdout_split, score
-from cfgmm_lib.evaluation.cli import verdict
-from cfgmm_lib.evaluation.intervals import corrected_interval
+from cfgmm_lib.evaluation.intervals import corrected_interval, verdict
 from cfgmm_lib.evaluation.repeated import split_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results"

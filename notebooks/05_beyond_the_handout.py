@@ -47,7 +47,7 @@ from cfgmm_lib.diagnostics import component_health, format_health, health_summar
 from cfgmm_lib.evaluation import (coverage, evaluate, fit_mixture, format_summary, format_table,
                                   heldout_log_likelihood, holdout_split, predictive, predictive_interval)
 from cfgmm_lib.evaluation import figures as evfig
-from cfgmm_lib.evaluation.cli import verdict
+from cfgmm_lib.evaluation.intervals import verdict
 from cfgmm_lib.factorization import EmbeddingNet, observed_triplets
 
 import cfgmm_lib

@@ -31,7 +31,7 @@ from .baselines import (BiasModel, MeanModel, fit_bias, fit_means, predict_globa
 from .blend import Blend, fit_blend
 from .cli import format_summary, main
 from .experiment import GRID, MIXTURES, MODELS, OPTIONAL_MODELS, evaluate, format_table
-from .intervals import mean_interval
+from .intervals import mean_interval, verdict
 from .repeated import evaluate_splits, summarise
 from .metrics import mae_on, rating_shares, rmse_on, score
 from .splits import SPLITS, holdout_split
@@ -44,5 +44,6 @@ __all__ = [
     "predict_movie_mean", "rating_shares", "holdout_split", "score", "BiasModel", "fit_bias",
     "MeanModel", "MixtureModel", "fit_mixture", "heldout_log_likelihood", "evaluate", "MODELS", "OPTIONAL_MODELS",
     "GRID", "fit_means", "format_table", "main", "Predictive", "predictive", "predictive_interval", "coverage", "pit", "SPLITS",
-    "Blend", "fit_blend", "format_summary", "NeighbourModel", "fit_neighbours", "MIXTURES", "mean_interval", "evaluate_splits", "summarise",
+    "Blend", "fit_blend", "format_summary", "NeighbourModel", "fit_neighbours", "MIXTURES", "mean_interval", "verdict",
+    "evaluate_splits", "summarise",
 ]

@@ -22,10 +22,11 @@ from pathlib import Path
 from .. import data
 from ..core.validation import check_seed
 from .experiment import MODELS, OPTIONAL_MODELS, evaluate, format_table
+from .intervals import verdict
 from .repeated import evaluate_splits
 from .splits import SPLITS, check_fraction
 
-__all__ = ["main", "format_summary", "ProgressBar"]
+__all__ = ["main", "format_summary", "ProgressBar", "verdict"]
 
 
 def _minutes(seconds: float) -> str:
@@ -71,13 +72,6 @@ class ProgressBar:
 
 def _interval(s: dict, digits: int = 4) -> str:
     return f"{s['mean']:.{digits}f} [{s['low']:.{digits}f}, {s['high']:.{digits}f}]"
-
-
-def verdict(diff: dict) -> str:
-    """What a paired difference's interval says: "no difference" when it covers 0."""
-    if diff["low"] <= 0.0 <= diff["high"]:
-        return "no difference"
-    return "better" if diff["high"] < 0 else "worse"
 
 
 def format_summary(result: dict) -> str:

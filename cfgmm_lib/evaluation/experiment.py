@@ -23,7 +23,8 @@ from .splits import check_fraction, check_how, holdout_split_checked
 from .mixtures import fit_mixture_checked
 from .neighbours import fit_neighbours_checked
 
-__all__ = ["MODELS", "OPTIONAL_MODELS", "MIXTURES", "GRID", "evaluate", "evaluate_checked", "check_models",
+__all__ = ["MODELS", "OPTIONAL_MODELS", "MIXTURES", "GRID", "evaluate", "evaluate_checked", "check_arguments",
+           "check_models",
            "check_grid", "reporter", "format_table"]
 
 #: The models ``evaluate`` fits, in the order of its table.
@@ -147,17 +148,20 @@ def evaluate(X, fraction: float = 0.1, seed: int = 0, seeds=range(5), progress=F
         ratings), ``n_train``, ``n_test``, ``fraction``, ``seed``, ``how``.
     """
     # every argument is checked here, once; the steps below are the *_checked ones, which trust them
+    X, fraction, seed, seeds, models, grid, how, blend = check_arguments(X, fraction, seed, seeds, models, grid,
+                                                                         how, blend)
+    return evaluate_checked(X, fraction, seed, seeds, reporter(progress), models, grid, bool(keep_models), how, blend)
+
+
+def check_arguments(X, fraction, seed, seeds, models, grid, how, blend) -> tuple:
+    """``evaluate``'s arguments, checked (``evaluate_splits`` shares them): X, fraction, seed, seeds, models,
+    grid, how, and blend as whether a blend is fitted (asked for, and two models or more)."""
     X = check_matrix(X)
     models = check_models(models)
-    fraction = check_fraction(fraction)
-    seed = check_seed(seed)
-    seeds = check_list(seeds, "seeds", check_seed)
-    grid = check_grid(grid, X.shape[0])
-    how = check_how(how)
     if not isinstance(blend, (bool, np.bool_)):
         raise TypeError(f"blend must be True or False, got {blend!r}")
-    return evaluate_checked(X, fraction, seed, seeds, reporter(progress), models, grid, bool(keep_models), how,
-                            bool(blend) and len(models) >= 2)
+    return (X, check_fraction(fraction), check_seed(seed), check_list(seeds, "seeds", check_seed), models,
+            check_grid(grid, X.shape[0]), check_how(how), bool(blend) and len(models) >= 2)
 
 
 def check_models(models) -> list:

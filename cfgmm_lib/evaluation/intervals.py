@@ -17,7 +17,7 @@ from scipy import stats
 
 from ..core.validation import check_scalar, check_values
 
-__all__ = ["mean_interval", "corrected_interval"]
+__all__ = ["mean_interval", "corrected_interval", "verdict"]
 
 
 def mean_interval(values, test_share: float, level: float = 0.95) -> dict:
@@ -51,3 +51,11 @@ def corrected_interval(v: np.ndarray, test_share: float, level: float) -> dict:
     mean = float(v.mean())
     half = float(stats.t.ppf(0.5 + level / 2, K - 1) * np.sqrt(v.var(ddof=1) * (1.0 / K + test_share)))
     return {"mean": mean, "low": mean - half, "high": mean + half, "n": K}
+
+
+def verdict(diff: dict) -> str:
+    """What the interval of a paired difference a - b says: "no difference" when it covers 0, else
+    "better" (a's RMSE is lower) or "worse"."""
+    if diff["low"] <= 0.0 <= diff["high"]:
+        return "no difference"
+    return "better" if diff["high"] < 0 else "worse"

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validation import check_list, check_matrix, check_scalar, check_seed
-from .experiment import MIXTURES, MODELS, check_grid, check_models, evaluate_checked, reporter
+from ..core.validation import check_scalar
+from .experiment import MIXTURES, MODELS, check_arguments, evaluate_checked, reporter
 from .intervals import corrected_interval
-from .splits import check_fraction, check_how
 from .uncertainty import coverage
 
 __all__ = ["evaluate_splits", "split_seeds", "summarise", "LEVELS"]
@@ -54,22 +53,15 @@ def evaluate_splits(X, splits: int = 5, fraction: float = 0.1, seed: int = 0, se
         ``coverage`` (mixture -> {level: share of held-out ratings inside its predictive interval});
         and the ``summarise`` of them: ``rmse``, ``mae``, ``differences``, ``coverage``, ``best``, ...
     """
-    X = check_matrix(X)
+    X, fraction, seed, seeds, models, grid, how, blend = check_arguments(X, fraction, seed, seeds, models, grid,
+                                                                         how, blend)
     splits = check_scalar(splits, "splits", int, low=2)
-    fraction = check_fraction(fraction)
-    seed = check_seed(seed)
-    seeds = check_list(seeds, "seeds", check_seed)
-    models = check_models(models)
-    grid = check_grid(grid, X.shape[0])
-    how = check_how(how)
-    if not isinstance(blend, (bool, np.bool_)):
-        raise TypeError(f"blend must be True or False, got {blend!r}")
     level = check_scalar(level, "level", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
     report = reporter(progress)
     results = []
     for i, s in enumerate(split_seeds(seed, splits)):
         report("split", f"{i + 1}/{splits}")
-        r = evaluate_checked(X, fraction, s, seeds, report, models, grid, True, how, bool(blend) and len(models) >= 2)
+        r = evaluate_checked(X, fraction, s, seeds, report, models, grid, True, how, blend)
         _, rows, cols, ratings = r["split"]
         r["coverage"] = {name: {str(q): c for q, c in coverage(r["models"][name], rows, cols, ratings, LEVELS).items()}
                          for name in MIXTURES if name in r["models"]}
